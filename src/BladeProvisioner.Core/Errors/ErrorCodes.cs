@@ -1,0 +1,37 @@
+namespace BladeProvisioner.Core.Errors;
+
+/// <summary>Stable error codes. Clients match on these; never rename one.</summary>
+public static class ErrorCodes
+{
+    public const string Internal = "INTERNAL_ERROR";
+    public const string ValidationFailed = "VALIDATION_FAILED";
+    public const string NotReady = "APPLIANCE_NOT_READY";
+
+    public const string BladeNotFound = "BLADE_NOT_FOUND";
+    public const string BladeExists = "BLADE_EXISTS";
+    public const string IllegalTransition = "ILLEGAL_STATE_TRANSITION";
+    public const string DuplicateMac = "DUPLICATE_MAC";
+    public const string DuplicateIqn = "DUPLICATE_IQN";
+    public const string InvalidMac = "INVALID_MAC";
+    public const string InvalidIqn = "INVALID_IQN";
+
+    public const string ImageNotFound = "IMAGE_NOT_FOUND";
+    public const string ImageNotActive = "IMAGE_NOT_ACTIVE";
+    public const string ImageInUse = "IMAGE_IN_USE";
+    public const string ImageSourceMissing = "IMAGE_SOURCE_MISSING";
+    public const string ImageFormatUnsupported = "IMAGE_FORMAT_UNSUPPORTED";
+    public const string ImageIllegalState = "IMAGE_ILLEGAL_STATE";
+    public const string ImagePlatformMismatch = "IMAGE_PLATFORM_MISMATCH";
+
+    public const string VolumeNotFound = "VOLUME_NOT_FOUND";
+    public const string VolumeExists = "VOLUME_EXISTS";
+    public const string VolumeTooSmall = "VOLUME_TOO_SMALL";
+
+    public const string JobNotFound = "JOB_NOT_FOUND";
+    public const string JobFinished = "JOB_FINISHED";
+    public const string JobNotRetryable = "JOB_NOT_RETRYABLE";
+    public const string JobKindUnknown = "JOB_KIND_UNKNOWN";
+
+    public const string ConcurrencyConflict = "CONCURRENT_UPDATE";
+    public const string UniqueViolation = "ALREADY_EXISTS";
+}

@@ -1,0 +1,54 @@
+namespace BladeProvisioner.Core.Model;
+
+/// <summary>
+/// A blade server known to the appliance. One linked record: boot NIC → initiator IQN → boot volume
+/// (target IQN/LUN, volume file) → donor image version.
+/// </summary>
+public sealed class Blade
+{
+    public long Id { get; set; }
+
+    /// <summary>Boot NIC MAC, lower-case colon form (<c>52:54:00:12:34:56</c>). Unique.</summary>
+    public required string BootMac { get; set; }
+
+    public Guid? SmbiosUuid { get; set; }
+    public string? Serial { get; set; }
+    public string? Manufacturer { get; set; }
+    public string? Product { get; set; }
+    public BootPlatform Platform { get; set; }
+
+    /// <summary>DHCP option 93 client architecture last seen (0 BIOS, 7/9 x86-64 UEFI, 16 UEFI HTTP).</summary>
+    public int? ClientArchitecture { get; set; }
+
+    public string? Chassis { get; set; }
+    public string? Slot { get; set; }
+
+    /// <summary>Where chassis/slot came from: "relay" (option 82), "api", or "ipmi".</summary>
+    public string? LocationSource { get; set; }
+
+    public string? Hostname { get; set; }
+
+    /// <summary>iSCSI initiator name this blade logs in with. Unique.</summary>
+    public string? InitiatorIqn { get; set; }
+
+    public BladeState State { get; set; } = BladeState.Discovered;
+    public DateTimeOffset StateChangedAt { get; set; }
+
+    /// <summary>Zero-touch: an image (version) pre-assigned to this blade; the menu is skipped.</summary>
+    public long? AssignedImageId { get; set; }
+
+    public UefiLoader UefiLoader { get; set; } = UefiLoader.IpxeEfi;
+
+    public PowerDriverKind PowerDriver { get; set; } = PowerDriverKind.InBand;
+    public string? BmcAddress { get; set; }
+    public string? BmcUsername { get; set; }
+
+    /// <summary>BMC password, protected by <see cref="Security.ISecretProtector"/>; never plain text at rest.</summary>
+    public string? BmcSecretProtected { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset LastSeenAt { get; set; }
+
+    /// <summary>Optimistic concurrency token (PostgreSQL xmin).</summary>
+    public uint RowVersion { get; set; }
+}

@@ -1,0 +1,10 @@
+namespace BladeProvisioner.Core.Model;
+
+public enum DhcpLeaseState
+{
+    Offered,
+    Bound,
+    Released,
+    Declined,
+    Expired,
+}

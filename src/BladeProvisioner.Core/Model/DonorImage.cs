@@ -1,0 +1,42 @@
+namespace BladeProvisioner.Core.Model;
+
+/// <summary>One immutable version of a donor image: a raw sparse file with its SHA-256.</summary>
+public sealed class DonorImage
+{
+    public long Id { get; set; }
+
+    /// <summary>Name shared by all versions of one image, e.g. <c>debian-12</c>.</summary>
+    public required string Name { get; set; }
+
+    /// <summary>1, 2, 3 … within <see cref="Name"/>. (Name, Version) is unique.</summary>
+    public int Version { get; set; }
+
+    public required string OperatingSystem { get; set; }
+    public BootMode BootMode { get; set; }
+    public ImageFormat SourceFormat { get; set; }
+    public DonorImageState State { get; set; } = DonorImageState.Importing;
+
+    /// <summary>Raw file in the image store. Unique.</summary>
+    public string? Path { get; set; }
+
+    public long VirtualSize { get; set; }
+    public long AllocatedSize { get; set; }
+
+    /// <summary>Lower-case hex SHA-256 of the raw image, set when the import finishes.</summary>
+    public string? Sha256 { get; set; }
+
+    public string? Notes { get; set; }
+    public string? CreatedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public uint RowVersion { get; set; }
+
+    /// <summary>Can a blade booting under <paramref name="platform"/> use this image?</summary>
+    public bool Supports(BootPlatform platform) => platform switch
+    {
+        BootPlatform.Bios => BootMode is BootMode.Bios or BootMode.Both,
+        BootPlatform.Uefi => BootMode is BootMode.Uefi or BootMode.Both,
+        _ => true,
+    };
+
+    public string DisplayName => $"{Name} v{Version}";
+}

@@ -1,0 +1,32 @@
+namespace BladeProvisioner.Platform.Processes;
+
+/// <summary>
+/// One external program call. Arguments are a list, never a shell string. <see cref="RedactArguments"/> hides
+/// argument values (secrets) from logs and exception messages.
+/// </summary>
+public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Arguments)
+{
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+    public string? WorkingDirectory { get; init; }
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+    public string? StandardInput { get; init; }
+
+    /// <summary>Indexes into <see cref="Arguments"/> whose values must never be logged.</summary>
+    public IReadOnlySet<int>? RedactArguments { get; init; }
+
+    /// <summary>Exit codes that are not failures (besides 0).</summary>
+    public IReadOnlySet<int>? AcceptedExitCodes { get; init; }
+
+    /// <summary>The command line for logs and errors, with redacted arguments replaced by ***.</summary>
+    public string Display()
+    {
+        var parts = new List<string>(Arguments.Count + 1) { FileName };
+        for (int i = 0; i < Arguments.Count; i++)
+        {
+            var a = RedactArguments?.Contains(i) == true ? "***" : Arguments[i];
+            parts.Add(a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a);
+        }
+
+        return string.Join(' ', parts);
+    }
+}
