@@ -1,0 +1,129 @@
+using BladeProvisioner.Core.Blades;
+using BladeProvisioner.Core.Model;
+using BladeProvisioner.Core.Naming;
+using BladeProvisioner.Core.Timeline;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace BladeProvisioner.Data.Blades;
+
+/// <summary>
+/// Enrols blades on first sight with one upsert keyed by boot MAC, so two nodes seeing one blade at once create one
+/// record. A new blade gets a host name (<c>blade-&lt;id&gt;</c>) and a generated initiator IQN at once.
+/// </summary>
+internal sealed class BladeDirectory(NpgsqlDataSource dataSource, IqnFactory iqns, ITimeline timeline, TimeProvider time) : IBladeDirectory
+{
+    private const string UpsertSql = """
+        INSERT INTO blades AS b (boot_mac, smbios_uuid, serial, manufacturer, product, platform, client_architecture,
+                                 chassis, slot, location_source, state, state_changed_at, created_at, last_seen_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'Discovered', $11, $11, $11)
+        ON CONFLICT (boot_mac) DO UPDATE SET
+            smbios_uuid = COALESCE(excluded.smbios_uuid, b.smbios_uuid),
+            serial = COALESCE(excluded.serial, b.serial),
+            manufacturer = COALESCE(excluded.manufacturer, b.manufacturer),
+            product = COALESCE(excluded.product, b.product),
+            platform = CASE WHEN excluded.platform = 'Unknown' THEN b.platform ELSE excluded.platform END,
+            client_architecture = COALESCE(excluded.client_architecture, b.client_architecture),
+            chassis = CASE WHEN b.location_source IS NULL OR b.location_source = 'relay' THEN COALESCE(excluded.chassis, b.chassis) ELSE b.chassis END,
+            slot = CASE WHEN b.location_source IS NULL OR b.location_source = 'relay' THEN COALESCE(excluded.slot, b.slot) ELSE b.slot END,
+            location_source = CASE WHEN excluded.chassis IS NOT NULL AND (b.location_source IS NULL OR b.location_source = 'relay') THEN 'relay' ELSE b.location_source END,
+            last_seen_at = excluded.last_seen_at
+        RETURNING id, state, hostname, uefi_loader, initiator_iqn, (xmax = 0) AS inserted
+        """;
+
+    public async ValueTask<BladeBootProfile> SightAsync(BladeSighting sighting, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sighting);
+        var mac = MacAddressText.Normalize(sighting.Mac);
+        var now = time.GetUtcNow();
+        await using var conn = await dataSource.OpenConnectionAsync(cancellationToken);
+        long id;
+        BladeState state;
+        string? hostname;
+        UefiLoader loader;
+        bool inserted;
+        await using (var cmd = new NpgsqlCommand(UpsertSql, conn))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = mac });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = UsableUuid(sighting.SmbiosUuid) is { } u ? u : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            cmd.Parameters.Add(Text(Trim(sighting.Serial)));
+            cmd.Parameters.Add(Text(Trim(sighting.Manufacturer)));
+            cmd.Parameters.Add(Text(Trim(sighting.Product)));
+            cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = sighting.Platform.ToString() });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)sighting.ClientArchitecture ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+            cmd.Parameters.Add(Text(Trim(sighting.RelayRemoteId)));
+            cmd.Parameters.Add(Text(Trim(sighting.RelayCircuitId)));
+            cmd.Parameters.Add(Text(sighting.RelayCircuitId is null && sighting.RelayRemoteId is null ? null : "relay"));
+            cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+            await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+            await r.ReadAsync(cancellationToken);
+            id = r.GetInt64(0);
+            state = Enum.Parse<BladeState>(r.GetString(1));
+            hostname = r.IsDBNull(2) ? null : r.GetString(2);
+            loader = Enum.Parse<UefiLoader>(r.GetString(3));
+            inserted = r.GetBoolean(5);
+        }
+
+        if (inserted || hostname is null)
+        {
+            hostname = $"blade-{id}";
+            await using var name = new NpgsqlCommand(
+                "UPDATE blades SET hostname = COALESCE(hostname, $2), initiator_iqn = COALESCE(initiator_iqn, $3) WHERE id = $1 RETURNING hostname",
+                conn);
+            name.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+            name.Parameters.Add(new NpgsqlParameter<string> { TypedValue = hostname });
+            name.Parameters.Add(new NpgsqlParameter<string> { TypedValue = iqns.Initiator(mac) });
+            hostname = (string?)await name.ExecuteScalarAsync(cancellationToken) ?? hostname;
+        }
+
+        if (inserted)
+        {
+            timeline.Record(new TimelineRecord(sighting.Source, "blade.enrolled", $"New blade {mac} enrolled as {hostname}")
+            {
+                BladeId = id,
+                At = now,
+                Details = new Dictionary<string, object?>
+                {
+                    ["mac"] = mac,
+                    ["uuid"] = sighting.SmbiosUuid?.ToString(),
+                    ["architecture"] = sighting.ClientArchitecture,
+                    ["platform"] = sighting.Platform.ToString(),
+                    ["source"] = sighting.Source,
+                },
+            });
+        }
+
+        return new BladeBootProfile(id, mac, state, hostname, loader, inserted);
+    }
+
+    public async ValueTask<BladeBootProfile?> FindAsync(string mac, CancellationToken cancellationToken)
+    {
+        if (!MacAddressText.TryNormalize(mac, out var normalized))
+        {
+            return null;
+        }
+
+        await using var cmd = dataSource.CreateCommand("SELECT id, state, hostname, uefi_loader FROM blades WHERE boot_mac = $1");
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = normalized });
+        await using var r = await cmd.ExecuteReaderAsync(cancellationToken);
+        if (!await r.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new BladeBootProfile(
+            r.GetInt64(0), normalized, Enum.Parse<BladeState>(r.GetString(1)), r.IsDBNull(2) ? null : r.GetString(2), Enum.Parse<UefiLoader>(r.GetString(3)), IsNew: false);
+    }
+
+    /// <summary>All-zero and all-one UUIDs are firmware placeholders, not identities.</summary>
+    private static Guid? UsableUuid(Guid? uuid) =>
+        uuid is { } u && u != Guid.Empty && u != Guid.AllBitsSet ? u : null;
+
+    private static string? Trim(string? s)
+    {
+        s = s?.Trim();
+        return string.IsNullOrEmpty(s) ? null : s.Length > 200 ? s[..200] : s;
+    }
+
+    private static NpgsqlParameter Text(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text };
+}
