@@ -66,12 +66,7 @@ public static class DataServiceCollectionExtensions
 
         // Hosted services start in registration order: the database comes first.
         services.AddHostedService<DatabaseStartup>();
-        services.AddSingleton(sp =>
-        {
-            var readiness = new ApplianceReadiness();
-            readiness.Register(DatabaseStartup.Gate);
-            return readiness;
-        });
+        services.AddReadinessGate(DatabaseStartup.Gate);
 
         services.AddDataProtection()
             .SetApplicationName("BladeProvisioner")
@@ -83,6 +78,24 @@ public static class DataServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<TimelineWriter>());
         services.AddSingleton<IBladeDirectory, BladeDirectory>();
         return builder;
+    }
+
+    /// <summary>
+    /// Declares a precondition of readiness at composition time (before anything can report ready), e.g. "targets" for
+    /// the first reconcile. The module opens it through <see cref="ApplianceReadiness.Open"/>.
+    /// </summary>
+    public static IServiceCollection AddReadinessGate(this IServiceCollection services, string gate)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var readiness = services.FirstOrDefault(d => d.ServiceType == typeof(ApplianceReadiness))?.ImplementationInstance as ApplianceReadiness;
+        if (readiness is null)
+        {
+            readiness = new ApplianceReadiness();
+            services.AddSingleton(readiness);
+        }
+
+        readiness.Register(gate);
+        return services;
     }
 
     /// <summary>Services every module can rely on: clock, process runner, appliance options, IQN factory.</summary>

@@ -1,0 +1,61 @@
+using BladeProvisioner.Core.Readiness;
+using BladeProvisioner.Platform.Metrics;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace BladeProvisioner.Appliance.Hosting;
+
+internal static class ApplianceDefaults
+{
+    /// <summary>Logging, metrics and the data directory; the modules add the rest.</summary>
+    public static WebApplicationBuilder AddApplianceDefaults(this WebApplicationBuilder builder)
+    {
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Services.AddSingleton<PrometheusExporter>();
+        builder.Services.AddSingleton<ApplianceMetrics>();
+        return builder;
+    }
+
+    public static WebApplication UseApplianceDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        // Blades are answered only once the database and target state are restored.
+        var readiness = app.Services.GetRequiredService<ApplianceReadiness>();
+        app.Use(async (context, next) =>
+        {
+            if (!readiness.IsReady && context.Request.Path.StartsWithSegments("/boot", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.RetryAfter = "5";
+                await context.Response.WriteAsync("#!ipxe\necho The provisioning appliance is starting; retrying in 5 s\nsleep 5\nchain ${0}\n");
+                return;
+            }
+
+            await next(context);
+        });
+        _ = app.Services.GetRequiredService<ApplianceMetrics>();
+        return app;
+    }
+
+    /// <summary><c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c> (Prometheus text).</summary>
+    public static WebApplication MapHealthAndMetrics(this WebApplication app)
+    {
+        app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" })).WithTags("Health").ExcludeFromDescription();
+        app.MapGet("/health/ready", Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> (ApplianceReadiness readiness) =>
+            readiness.IsReady
+                ? TypedResults.Ok(new ReadyStatus("ready", []))
+                : TypedResults.Json(new ReadyStatus("starting", readiness.Pending), statusCode: StatusCodes.Status503ServiceUnavailable))
+            .WithTags("Health").ExcludeFromDescription();
+        app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8"))
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    internal sealed record ReadyStatus(string Status, IReadOnlyList<string> Pending);
+}

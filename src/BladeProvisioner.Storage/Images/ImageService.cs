@@ -1,0 +1,142 @@
+using System.Text.RegularExpressions;
+using BladeProvisioner.Core.Errors;
+using BladeProvisioner.Core.Lifecycle;
+using BladeProvisioner.Core.Model;
+using BladeProvisioner.Core.Timeline;
+using BladeProvisioner.Data;
+using BladeProvisioner.Jobs;
+using Microsoft.EntityFrameworkCore;
+
+namespace BladeProvisioner.Storage.Images;
+
+/// <summary>Donor images: import a new version, change state, delete. Every change is an audit event.</summary>
+public sealed partial class ImageService(
+    IDbContextFactory<ApplianceDbContext> contexts,
+    ImageStore store,
+    ImageProbe probe,
+    JobService jobs,
+    ITimeline timeline,
+    TimeProvider time)
+{
+    public const string ImportJobKind = "image.import";
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,62}$")]
+    private static partial Regex NamePattern();
+
+    public static string? ValidateName(string? name) =>
+        name is not null && NamePattern().IsMatch(name)
+            ? null
+            : "Image names are 1-63 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit.";
+
+    /// <summary>Registers the next version of <see cref="ImportImageRequest.Name"/> as Importing and starts its import job.</summary>
+    public async Task<(DonorImage Image, Job Job)> ImportAsync(ImportImageRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (ValidateName(request.Name) is { } problem)
+        {
+            throw DomainException.Invalid(ErrorCodes.ValidationFailed, problem);
+        }
+
+        if (string.IsNullOrWhiteSpace(request.OperatingSystem))
+        {
+            throw DomainException.Invalid(ErrorCodes.ValidationFailed, "An operating system description is required.");
+        }
+
+        if (!Path.IsPathFullyQualified(request.SourcePath) || !File.Exists(request.SourcePath))
+        {
+            throw DomainException.Invalid(ErrorCodes.ImageSourceMissing, $"No file at '{request.SourcePath}'.");
+        }
+
+        if (!store.IsImportable(request.SourcePath))
+        {
+            throw DomainException.Invalid(
+                ErrorCodes.ImageSourceMissing,
+                $"'{request.SourcePath}' is outside the import directories ({string.Join(", ", store.ImportRoots)}).");
+        }
+
+        var info = await probe.ProbeAsync(request.SourcePath, cancellationToken);
+        var now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        // Versions of one name are serialised by a transaction-scoped advisory lock on the name.
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtext({"image:" + request.Name}))", cancellationToken);
+        var version = (await db.DonorImages.Where(i => i.Name == request.Name).MaxAsync(i => (int?)i.Version, cancellationToken) ?? 0) + 1;
+        var image = new DonorImage
+        {
+            Name = request.Name,
+            Version = version,
+            OperatingSystem = request.OperatingSystem.Trim(),
+            BootMode = request.BootMode,
+            SourceFormat = info.Format,
+            State = DonorImageState.Importing,
+            Path = store.PathFor(request.Name, version),
+            VirtualSize = info.VirtualSize,
+            Notes = request.Notes,
+            CreatedBy = request.CreatedBy,
+            CreatedAt = now,
+        };
+        db.DonorImages.Add(image);
+        await db.SaveChangesAsync(cancellationToken);
+
+        var job = jobs.NewRow(new JobRequest(
+            ImportJobKind,
+            new ImportJobParameters(image.Id, request.SourcePath, info.Format, image.Path, request.DeleteSourceAfterImport))
+        {
+            DonorImageId = image.Id,
+            CreatedBy = request.CreatedBy,
+        });
+        job.ProgressTotal = info.VirtualSize;
+        db.Jobs.Add(job);
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        await jobs.ScheduleAsync(job.Id, cancellationToken);
+        timeline.Record(new TimelineRecord(request.CreatedBy ?? "system", "image.import-started", $"Import of {image.DisplayName} ({info.Format}, {info.VirtualSize} bytes) started")
+        {
+            DonorImageId = image.Id, JobId = job.Id,
+        });
+        return (image, job);
+    }
+
+    /// <summary>Active ⇄ Paused → Retired.</summary>
+    public async Task<DonorImage> ChangeStateAsync(long imageId, DonorImageState to, string actor, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var image = await db.DonorImages.SingleOrDefaultAsync(i => i.Id == imageId, cancellationToken)
+            ?? throw DomainException.NotFound(ErrorCodes.ImageNotFound, $"Image {imageId} does not exist.");
+        var from = image.State;
+        DonorImageLifecycle.Transition(image, to);
+        await db.SaveChangesAsync(cancellationToken);
+        timeline.Record(new TimelineRecord(actor, "image.state", $"{image.DisplayName}: {from} → {to} by {actor}") { DonorImageId = image.Id });
+        return image;
+    }
+
+    /// <summary>Deletes a Retired or Failed image and its file, if no volume uses it.</summary>
+    public async Task DeleteAsync(long imageId, string actor, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var image = await db.DonorImages.SingleOrDefaultAsync(i => i.Id == imageId, cancellationToken)
+            ?? throw DomainException.NotFound(ErrorCodes.ImageNotFound, $"Image {imageId} does not exist.");
+        if (!DonorImageLifecycle.IsDeletable(image.State))
+        {
+            throw DomainException.Conflict(ErrorCodes.ImageIllegalState, $"Image {image.DisplayName} is {image.State}; retire it before deleting it.");
+        }
+
+        var users = await db.BootVolumes.CountAsync(v => v.DonorImageId == imageId, cancellationToken);
+        if (users > 0)
+        {
+            throw DomainException.Conflict(ErrorCodes.ImageInUse, $"Image {image.DisplayName} is the source of {users} boot volume(s).");
+        }
+
+        db.DonorImages.Remove(image);
+        await db.SaveChangesAsync(cancellationToken);
+        if (image.Path is not null)
+        {
+            File.Delete(image.Path);
+            File.Delete(ImageStore.PartialPathFor(image.Path));
+        }
+
+        timeline.Record(new TimelineRecord(actor, "image.deleted", $"{image.DisplayName} deleted by {actor}") { DonorImageId = image.Id });
+    }
+}

@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BladeProvisioner.Storage.Images;
+
+/// <summary>Section <c>Storage:Images</c>.</summary>
+public sealed class ImageStoreOptions
+{
+    public const string Section = "Storage:Images";
+
+    /// <summary>Where donor image versions live (raw sparse files). Empty: &lt;data directory&gt;/images.</summary>
+    public string? Directory { get; set; }
+
+    /// <summary>
+    /// Directories an import-by-path may read from. An admin cannot make the appliance read /etc/shadow into an image.
+    /// Empty: &lt;data directory&gt;/incoming only.
+    /// </summary>
+    public List<string> ImportRoots { get; set; } = [];
+
+    /// <summary>Cap on bytes per second read by an import; null = none.</summary>
+    [Range(1L << 20, long.MaxValue)]
+    public long? ImportBytesPerSecondLimit { get; set; }
+
+    /// <summary>Timeout for a qemu-img conversion.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan ConvertTimeout { get; set; } = TimeSpan.FromHours(2);
+}

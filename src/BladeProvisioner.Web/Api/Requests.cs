@@ -1,0 +1,13 @@
+using BladeProvisioner.Core.Model;
+
+namespace BladeProvisioner.Web.Api;
+
+/// <summary>Registers a blade before it is ever powered on (so it can be pre-assigned an image).</summary>
+internal sealed record CreateBladeRequest(string? BootMac, string? Hostname, string? Chassis, string? Slot, long? AssignedImageId);
+
+/// <summary>Changes to a blade. Absent fields are left as they are.</summary>
+internal sealed record UpdateBladeRequest(
+    string? Hostname, string? Chassis, string? Slot, long? AssignedImageId, bool? ClearAssignedImage, UefiLoader? UefiLoader,
+    PowerDriverKind? PowerDriver, string? BmcAddress, string? BmcUsername, string? BmcPassword, string? InitiatorIqn);
+
+internal sealed record ImportImageBody(string? Name, string? OperatingSystem, BootMode? BootMode, string? Path, string? Notes);

@@ -1,0 +1,49 @@
+using System.Text.Json.Serialization;
+using BladeProvisioner.Web.Api;
+using BladeProvisioner.Web.Errors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace BladeProvisioner.Web;
+
+public static class WebHostingExtensions
+{
+    /// <summary>The REST API's services: ProblemDetails with stable codes, JSON with enum names, the OpenAPI document.</summary>
+    public static IHostApplicationBuilder AddWebApi(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            // Framework-made problems (404 on unknown routes, 405, 415) get a code too.
+            ctx.ProblemDetails.Extensions.TryAdd("code", ctx.ProblemDetails.Status switch
+            {
+                400 => "VALIDATION_FAILED",
+                404 => "NOT_FOUND",
+                405 => "METHOD_NOT_ALLOWED",
+                415 => "UNSUPPORTED_MEDIA_TYPE",
+                _ => "HTTP_" + ctx.ProblemDetails.Status,
+            });
+        });
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    /// <summary>Maps <c>/api/…</c> and <c>/openapi/v1.json</c>.</summary>
+    public static RouteGroupBuilder MapApplianceApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapOpenApi();
+        var api = endpoints.MapGroup("/api");
+        BladesApi.Map(api);
+        ImagesApi.Map(api);
+        VolumesApi.Map(api);
+        JobsApi.Map(api);
+        EventsApi.Map(api);
+        return api;
+    }
+}

@@ -1,0 +1,14 @@
+namespace BladeProvisioner.Appliance.Tests;
+
+// The API's JSON as a client reads it.
+internal sealed record JobDto(long Id, string Kind, string State, long ProgressDone, long ProgressTotal, int Attempts, string? Error, string? Node);
+
+internal sealed record ImageDto(long Id, string Name, int Version, string State, string? Sha256, long VirtualSize, long AllocatedSize);
+
+internal sealed record ImportStartedDto(ImageDto Image, JobDto Job);
+
+internal sealed record EventDto(long Id, string Kind, string Summary, long? JobId, long? BladeId, string Actor);
+
+internal sealed record BladeDto(long Id, string BootMac, string? Hostname, string? InitiatorIqn, string State, long? AssignedImageId, bool HasBmcPassword);
+
+internal sealed record ProblemDto(int Status, string Code, string Detail);
