@@ -1,0 +1,180 @@
+using BladeProvisioner.Core.Errors;
+using BladeProvisioner.Core.Model;
+using BladeProvisioner.Data;
+using BladeProvisioner.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace BladeProvisioner.Jobs.Tests;
+
+/// <summary>The job framework on a real PostgreSQL and Quartz's clustered store, in a real host.</summary>
+public sealed class JobServiceTests(PostgresServer postgres)
+{
+    [Fact]
+    public async Task JobRunsToSuccessWithProgressOnItsRow()
+    {
+        await using var h = await StartAsync();
+        var job = await h.Jobs.EnqueueAsync(new JobRequest(ProbeHandler.ProbeKind, new ProbeParameters(5)), TestContext.Current.CancellationToken);
+        var done = await h.WaitAsync(job.Id, j => j.IsFinished);
+        Assert.Equal(JobState.Succeeded, done.State);
+        Assert.Equal(5, done.ProgressDone);
+        Assert.Equal(5, done.ProgressTotal);
+        Assert.Equal(1, done.Attempts);
+        Assert.NotNull(done.StartedAt);
+        Assert.NotNull(done.FinishedAt);
+    }
+
+    [Fact]
+    public async Task CancellingARunningJobStopsItAndCleansUp()
+    {
+        await using var h = await StartAsync();
+        h.Probe.Block = true;
+        var job = await h.Jobs.EnqueueAsync(new JobRequest(ProbeHandler.ProbeKind, new ProbeParameters(100)), TestContext.Current.CancellationToken);
+        h.Probe.Gate.Release(3);
+        await h.WaitAsync(job.Id, j => j.ProgressDone >= 3);
+        await h.Jobs.CancelAsync(job.Id, "tester", TestContext.Current.CancellationToken);
+        h.Probe.Gate.Release(1);
+        var done = await h.WaitAsync(job.Id, j => j.IsFinished);
+        Assert.Equal(JobState.Cancelled, done.State);
+        Assert.Contains(job.Id, h.Probe.CleanedUp);
+        var again = await Assert.ThrowsAsync<DomainException>(() => h.Jobs.CancelAsync(job.Id, "tester", TestContext.Current.CancellationToken));
+        Assert.Equal(ErrorCodes.JobFinished, again.Code);
+    }
+
+    [Fact]
+    public async Task FailedJobRetriesFromItsCheckpoint()
+    {
+        await using var h = await StartAsync();
+        h.Probe.FailAtStep = 6;
+        var job = await h.Jobs.EnqueueAsync(new JobRequest(ProbeHandler.ProbeKind, new ProbeParameters(10)), TestContext.Current.CancellationToken);
+        var failed = await h.WaitAsync(job.Id, j => j.IsFinished);
+        Assert.Equal(JobState.Failed, failed.State);
+        Assert.Contains("probe failure at step 6", failed.Error, StringComparison.Ordinal);
+        Assert.Equal(ErrorCodes.Internal, failed.ErrorCode);
+
+        await h.Jobs.RetryAsync(job.Id, "tester", TestContext.Current.CancellationToken);
+        var done = await h.WaitAsync(job.Id, j => j.IsFinished);
+        Assert.Equal(JobState.Succeeded, done.State);
+        Assert.Equal(2, done.Attempts);
+        Assert.Contains(h.Probe.Runs, r => r.JobId == job.Id && r.Attempt == 2 && r.ResumedAt == 6);
+    }
+
+    [Fact]
+    public async Task RetryingARunningOrSucceededJobIsAConflict()
+    {
+        await using var h = await StartAsync();
+        var job = await h.Jobs.EnqueueAsync(new JobRequest(ProbeHandler.ProbeKind, new ProbeParameters(1)), TestContext.Current.CancellationToken);
+        await h.WaitAsync(job.Id, j => j.IsFinished);
+        var ex = await Assert.ThrowsAsync<DomainException>(() => h.Jobs.RetryAsync(job.Id, "tester", TestContext.Current.CancellationToken));
+        Assert.Equal(ErrorCodes.JobNotRetryable, ex.Code);
+    }
+
+    [Fact]
+    public async Task UnknownKindIsRefusedBeforeAnythingIsStored()
+    {
+        await using var h = await StartAsync();
+        var ex = await Assert.ThrowsAsync<DomainException>(() => h.Jobs.EnqueueAsync(new JobRequest("no.such.kind", new { }), TestContext.Current.CancellationToken));
+        Assert.Equal(ErrorCodes.JobKindUnknown, ex.Code);
+        await using var db = await h.Contexts.CreateDbContextAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(0, await db.Jobs.CountAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task KindCapLimitsConcurrencyAndEveryJobStillFinishes()
+    {
+        await using var h = await StartAsync(("Jobs:KindConcurrency:test.probe", "1"), ("Jobs:SlotRetryDelay", "00:00:00.200"));
+        var ids = new List<long>();
+        for (int i = 0; i < 4; i++)
+        {
+            ids.Add((await h.Jobs.EnqueueAsync(new JobRequest(ProbeHandler.ProbeKind, new ProbeParameters(4)), TestContext.Current.CancellationToken)).Id);
+        }
+
+        foreach (var id in ids)
+        {
+            Assert.Equal(JobState.Succeeded, (await h.WaitAsync(id, j => j.IsFinished, TimeSpan.FromSeconds(60))).State);
+        }
+
+        Assert.Equal(1, h.Probe.MaxConcurrent);
+    }
+
+    [Fact]
+    public async Task RecoverySweepRunsARowThatWasNeverScheduled()
+    {
+        await using var h = await StartAsync();
+
+        // A job row written by a node that died before it scheduled the trigger.
+        var row = h.Jobs.NewRow(new JobRequest(ProbeHandler.ProbeKind, new ProbeParameters(2)));
+        row.UpdatedAt = row.UpdatedAt.AddMinutes(-1);
+        await using (var db = await h.Contexts.CreateDbContextAsync(TestContext.Current.CancellationToken))
+        {
+            db.Jobs.Add(row);
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        var sweeper = h.Host.Services.GetServices<IHostedService>().OfType<JobRecoveryService>().Single();
+        Assert.Equal(1, await sweeper.SweepAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(JobState.Succeeded, (await h.WaitAsync(row.Id, j => j.IsFinished)).State);
+        Assert.Equal(0, await sweeper.SweepAsync(TestContext.Current.CancellationToken));
+    }
+
+    private async Task<JobsHost> StartAsync(params (string Key, string Value)[] settings)
+    {
+        var cs = await postgres.CreateEmptyDatabaseAsync("jobs");
+        var dir = new TempDirectory("bp-jobs");
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["ConnectionStrings:Appliance"] = cs;
+        builder.Configuration["Appliance:DataDirectory"] = dir.Path;
+        builder.Configuration["Appliance:NodeName"] = "jobs-" + Guid.NewGuid().ToString("N")[..8];
+        foreach (var (k, v) in settings)
+        {
+            builder.Configuration[k] = v;
+        }
+
+        builder.AddData();
+        builder.AddJobs();
+        var probe = new ProbeHandler();
+        builder.Services.AddSingleton<IJobHandler>(probe);
+        var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        return new JobsHost(host, probe, dir);
+    }
+
+    private sealed class JobsHost(IHost host, ProbeHandler probe, TempDirectory dir) : IAsyncDisposable
+    {
+        public IHost Host => host;
+        public ProbeHandler Probe => probe;
+        public JobService Jobs => host.Services.GetRequiredService<JobService>();
+        public IDbContextFactory<ApplianceDbContext> Contexts => host.Services.GetRequiredService<IDbContextFactory<ApplianceDbContext>>();
+
+        public async Task<Job> WaitAsync(long id, Func<Job, bool> condition, TimeSpan? timeout = null)
+        {
+            var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+            Job? job = null;
+            while (DateTime.UtcNow < deadline)
+            {
+                await using var db = await Contexts.CreateDbContextAsync();
+                job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == id);
+                if (condition(job))
+                {
+                    return job;
+                }
+
+                await Task.Delay(50);
+            }
+
+            throw new TimeoutException($"Job {id}: condition not met; last state {job?.State} progress {job?.ProgressDone}/{job?.ProgressTotal} error {job?.Error}");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            probe.Block = false;
+            probe.Gate.Release(1000);
+            await host.StopAsync();
+            host.Dispose();
+            NpgsqlConnection.ClearAllPools();
+            dir.Dispose();
+        }
+    }
+}
