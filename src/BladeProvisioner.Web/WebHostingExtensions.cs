@@ -40,6 +40,7 @@ public static class WebHostingExtensions
         endpoints.MapOpenApi();
         var api = endpoints.MapGroup("/api");
         BladesApi.Map(api);
+        BladeActionsApi.Map(api);
         ImagesApi.Map(api);
         VolumesApi.Map(api);
         JobsApi.Map(api);

@@ -8,6 +8,7 @@ namespace BladeProvisioner.Appliance.Tests;
 internal sealed class ApplianceFactory(string connectionString) : WebApplicationFactory<Program>
 {
     private readonly TempDirectory _data = new("bp-api");
+    private readonly TgtInstance _tgt = TgtInstance.Claim();
 
     public string DataDirectory => _data.Path;
 
@@ -18,6 +19,10 @@ internal sealed class ApplianceFactory(string connectionString) : WebApplication
         builder.UseSetting("ConnectionStrings:Appliance", connectionString);
         builder.UseSetting("Appliance:DataDirectory", _data.Path);
         builder.UseSetting("Appliance:NodeName", "api-test-" + Guid.NewGuid().ToString("N")[..8]);
+        foreach (var (key, value) in _tgt.Settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     protected override void Dispose(bool disposing)
@@ -26,6 +31,7 @@ internal sealed class ApplianceFactory(string connectionString) : WebApplication
         if (disposing)
         {
             _data.Dispose();
+            _tgt.Dispose();
         }
     }
 }

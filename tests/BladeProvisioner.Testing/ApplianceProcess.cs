@@ -14,6 +14,7 @@ public sealed class ApplianceProcess : IAsyncDisposable
 {
     private readonly IReadOnlyList<string> _arguments;
     private readonly string _logPath;
+    private readonly TgtInstance _tgt = TgtInstance.Claim();
     private Process? _process;
     private int _starts;
 
@@ -28,6 +29,7 @@ public sealed class ApplianceProcess : IAsyncDisposable
             args.AddRange(["--ConnectionStrings:Appliance", connectionString]);
         }
 
+        args.AddRange(_tgt.Arguments);
         args.AddRange(extraArguments);
         _arguments = args;
         _logPath = Path.Combine(dataDirectory, "appliance-test.log");
@@ -96,6 +98,7 @@ public sealed class ApplianceProcess : IAsyncDisposable
         await StopAsync();
         _process?.Dispose();
         Http.Dispose();
+        _tgt.Dispose();
     }
 
     public async Task<T> GetAsync<T>(string path) =>

@@ -1,3 +1,4 @@
+using BladeProvisioner.Core.Configuration;
 using BladeProvisioner.Core.Readiness;
 using BladeProvisioner.Platform.Metrics;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,6 +16,10 @@ internal static class ApplianceDefaults
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff ";
             o.UseUtcTimestamp = true;
         });
+        // The TFTP root lives in the data directory unless configured elsewhere; it is seeded with the iPXE binaries.
+        var appliance = builder.Configuration.GetSection(ApplianceOptions.Section).Get<ApplianceOptions>() ?? new ApplianceOptions();
+        builder.Configuration["Tftp:Root"] = IpxeBinaries.TftpRoot(builder.Configuration, appliance);
+        builder.Services.AddHostedService<IpxeBinaries>();
         builder.Services.AddSingleton<PrometheusExporter>();
         builder.Services.AddSingleton<ApplianceMetrics>();
         return builder;

@@ -1,0 +1,69 @@
+using BladeProvisioner.Boot.Scripts;
+using BladeProvisioner.Core.Lifecycle;
+using BladeProvisioner.Core.Model;
+using BladeProvisioner.Core.Timeline;
+using BladeProvisioner.Data;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+
+namespace BladeProvisioner.Boot.Endpoints;
+
+public sealed partial class BootConversation
+{
+    /// <summary>The script with CHAP secrets: for this blade only, else 403 and an audit event.</summary>
+    private async Task<IResult> SanbootAsync(HttpContext http, ApplianceDbContext db, Blade blade, string? token)
+    {
+        if (!await IsBladeAsync(http, blade, token))
+        {
+            return Denied(http, blade, "fetch its sanboot script");
+        }
+
+        var volume = await db.BootVolumes.AsNoTracking().SingleOrDefaultAsync(v => v.BladeId == blade.Id && v.State == BootVolumeState.Exported, http.RequestAborted);
+        if (volume is null || blade.InitiatorIqn is null)
+        {
+            return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, blade.Id), "This blade is provisioned but its volume is not exported; the appliance is reconciling it.") { Code = "VOLUME_NOT_EXPORTED", ReturnSeconds = 10 }));
+        }
+
+        var image = await db.DonorImages.AsNoTracking().SingleOrDefaultAsync(i => i.Id == volume.DonorImageId, http.RequestAborted);
+        var model = new SanbootScript(
+            await LinksAsync(http, blade.Id),
+            blade.InitiatorIqn,
+            PortalFor(http),
+            volume.TargetIqn,
+            new ChapCredentials(volume.ChapUser, secrets.Unprotect(volume.ChapSecretProtected)))
+        {
+            Lun = volume.Lun,
+            MutualChap = volume.MutualChapUser is null ? null : new ChapCredentials(volume.MutualChapUser, secrets.Unprotect(volume.MutualChapSecretProtected!)),
+            Description = image?.DisplayName,
+        };
+        var script = Renderer.Sanboot(model);
+
+        if (blade.State == BladeState.Provisioned)
+        {
+            var tracked = await db.Blades.SingleAsync(b => b.Id == blade.Id, http.RequestAborted);
+            db.Events.Add(BladeStateMachine.Transition(tracked, BladeState.Active, "boot", "sanboot issued", time.GetUtcNow()));
+            await db.SaveChangesAsync(http.RequestAborted);
+        }
+
+        timeline.Record(new TimelineRecord("boot", "boot.sanboot", $"sanboot iscsi:{model.Portal}:::{model.Lun}:{model.TargetIqn} as {model.InitiatorIqn}")
+        {
+            BladeId = blade.Id, BootVolumeId = volume.Id, Address = Remote(http),
+            Details = new Dictionary<string, object?> { ["portal"] = model.Portal, ["target"] = model.TargetIqn, ["lun"] = model.Lun, ["mutualChap"] = model.MutualChap is not null },
+        });
+        return Script(script);
+    }
+
+    /// <summary>Is this request from the blade: its leased address, or a one-time token one of its scripts carried?</summary>
+    private async Task<bool> IsBladeAsync(HttpContext http, Blade blade, string? token) =>
+        await access.IsFromLeasedAddressAsync(blade.BootMac, Remote(http), http.RequestAborted)
+        || await access.TrySpendAsync(blade.Id, token, http.RequestAborted);
+
+    private IResult Denied(HttpContext http, Blade blade, string what)
+    {
+        timeline.Record(new TimelineRecord("boot", "boot.denied", $"{Remote(http)} tried to {what} of blade {blade.Id} ({blade.BootMac}): not its leased address, no valid token")
+        {
+            BladeId = blade.Id, Address = Remote(http),
+        });
+        return Results.Text("#!ipxe\necho This script belongs to another blade.\nexit 1\n", "text/plain; charset=utf-8", System.Text.Encoding.UTF8, StatusCodes.Status403Forbidden);
+    }
+}

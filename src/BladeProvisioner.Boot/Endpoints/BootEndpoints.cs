@@ -1,0 +1,73 @@
+using System.Globalization;
+using BladeProvisioner.Boot.Provisioning;
+using BladeProvisioner.Boot.Scripts;
+using BladeProvisioner.Core.Blades;
+using BladeProvisioner.Core.Errors;
+using BladeProvisioner.Core.Model;
+using BladeProvisioner.Core.Naming;
+using BladeProvisioner.Core.Timeline;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+
+namespace BladeProvisioner.Boot.Endpoints;
+
+/// <summary>
+/// The blade's side of the conversation, as plain-text iPXE scripts:
+/// <c>/boot/ipxe</c> (the URL DHCP hands to iPXE) → <c>/boot/blade</c> (identity; enrol; route by state) →
+/// <c>/boot/menu</c> → <c>/boot/choose</c> → <c>/boot/status</c> (progress, then restart) → sanboot.
+/// Every script served lands on the blade's timeline.
+/// </summary>
+public static class BootEndpoints
+{
+    public static IEndpointRouteBuilder MapBootEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var g = endpoints.MapGroup("/boot").ExcludeFromDescription();
+        g.MapGet("/ipxe", (HttpContext http, BootConversation c) => c.EntryAsync(http));
+        g.MapGet("/blade", (HttpContext http, BootConversation c, string? mac, string? uuid, string? serial, string? manufacturer, string? product, string? platform, string? buildarch, string? token) =>
+            c.IdentifyAsync(http, new BladeIdentity(mac, uuid, serial, manufacturer, product, platform, buildarch), token));
+        g.MapGet("/menu", (HttpContext http, BootConversation c, long? blade, string? error, string? errno, string? token) => c.MenuAsync(http, blade, error, errno, token));
+        g.MapGet("/choose", (HttpContext http, BootConversation c, long? blade, long? image, string? token) => c.ChooseAsync(http, blade, image, token));
+        g.MapGet("/status", (HttpContext http, BootConversation c, long? blade, string? token) => c.StatusAsync(http, blade, token));
+        g.MapGet("/files/{name}", ServeLoader);
+        return endpoints;
+    }
+
+    /// <summary>The iPXE builds UEFI HTTP-boot firmware fetches (DHCP hands it this URL): only these names, from the TFTP root.</summary>
+    private static IResult ServeLoader(string name, IConfiguration configuration)
+    {
+        if (name is not ("ipxe.efi" or "snponly.efi" or "undionly.kpxe") || configuration["Tftp:Root"] is not { Length: > 0 } root)
+        {
+            return Results.NotFound();
+        }
+
+        var path = Path.Combine(root, name);
+        return File.Exists(path) ? Results.File(path, "application/efi", enableRangeProcessing: true) : Results.NotFound();
+    }
+}
+
+/// <summary>What iPXE says about the blade it runs on.</summary>
+public sealed record BladeIdentity(string? Mac, string? Uuid, string? Serial, string? Manufacturer, string? Product, string? Platform, string? BuildArch)
+{
+    public BootPlatform BootPlatform => Platform switch
+    {
+        "pcbios" => BootPlatform.Bios,
+        "efi" => BootPlatform.Uefi,
+        _ => BootPlatform.Unknown,
+    };
+
+    /// <summary>iPXE prints an unset UUID as nothing; firmware placeholders are ignored by the directory.</summary>
+    public Guid? SmbiosUuid => Guid.TryParse(Uuid, CultureInfo.InvariantCulture, out var g) ? g : null;
+
+    public BladeSighting ToSighting(string mac) => new(mac)
+    {
+        SmbiosUuid = SmbiosUuid,
+        Serial = Serial,
+        Manufacturer = Manufacturer,
+        Product = Product,
+        Platform = BootPlatform,
+        Source = "boot",
+    };
+}

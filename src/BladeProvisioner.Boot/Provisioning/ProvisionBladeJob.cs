@@ -1,0 +1,171 @@
+using BladeProvisioner.Core.Errors;
+using BladeProvisioner.Core.Lifecycle;
+using BladeProvisioner.Core.Model;
+using BladeProvisioner.Core.Security;
+using BladeProvisioner.Core.Timeline;
+using BladeProvisioner.Data;
+using BladeProvisioner.Jobs;
+using BladeProvisioner.Power;
+using BladeProvisioner.Storage.Cloning;
+using BladeProvisioner.Storage.Partitioning;
+using BladeProvisioner.Storage.Targets;
+using BladeProvisioner.Storage.Volumes;
+using Microsoft.EntityFrameworkCore;
+
+namespace BladeProvisioner.Boot.Provisioning;
+
+/// <summary>
+/// Donor → blade LUN: copy (reflink or sparse, resumable), personalise the partition table, verify block 0 and the
+/// table, export under the blade's target with ACL and CHAP, mark the blade Provisioned, restart it. The volume is
+/// exported only after it verified: a half-made volume is never visible to any initiator.
+/// </summary>
+internal sealed class ProvisionBladeJob(
+    IDbContextFactory<ApplianceDbContext> contexts,
+    VolumeCopier copier,
+    VolumePartitioner partitioner,
+    ITargetDriver targets,
+    ISecretProtector secrets,
+    PowerControl power,
+    TimeProvider time) : IJobHandler
+{
+    private const string PhaseCopy = "copy";
+    private const string PhaseVerified = "verified";
+
+    public string Kind => ProvisioningJobs.Provision;
+
+    public async Task RunAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        var p = context.Parameters<ProvisionParameters>();
+        var checkpoint = context.Checkpoint<ProvisionCheckpoint>();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var volume = await db.BootVolumes.SingleAsync(v => v.Id == p.VolumeId, cancellationToken);
+        var blade = await db.Blades.SingleAsync(b => b.Id == p.BladeId, cancellationToken);
+        var image = await db.DonorImages.AsNoTracking().SingleAsync(i => i.Id == p.ImageId, cancellationToken);
+        if (volume.State == BootVolumeState.Exported && blade.State != BladeState.Provisioning)
+        {
+            return;
+        }
+
+        if (blade.State == BladeState.Failed)
+        {
+            // A retry of a failed attempt.
+            db.Events.Add(BladeStateMachine.Transition(blade, BladeState.Provisioning, "jobs", "provisioning retried", time.GetUtcNow()));
+        }
+
+        if (checkpoint?.Phase != PhaseVerified)
+        {
+            await CopyAndVerifyAsync(context, db, volume, image, checkpoint, cancellationToken);
+        }
+
+        // Export: only now does any initiator see the LUN, and only this blade's.
+        if (blade.InitiatorIqn is null)
+        {
+            throw DomainException.Conflict(ErrorCodes.InvalidIqn, $"Blade {blade.Id} has no initiator name.");
+        }
+
+        await targets.EnsureTargetAsync(VolumeTargetSpec.For(volume, blade.InitiatorIqn, secrets), cancellationToken);
+        volume.State = BootVolumeState.Exported;
+        db.Events.Add(BladeStateMachine.Transition(blade, BladeState.Provisioned, "jobs", $"{image.DisplayName} exported as {volume.TargetIqn} LUN {volume.Lun}", time.GetUtcNow()));
+        await db.SaveChangesAsync(CancellationToken.None);
+        context.Timeline.Record(new TimelineRecord("storage", "volume.exported", $"Target {volume.TargetIqn} LUN {volume.Lun} serial {volume.ScsiSerial} exported to {blade.InitiatorIqn}")
+        {
+            BladeId = blade.Id, BootVolumeId = volume.Id, JobId = context.JobId,
+        });
+
+        await RestartAsync(context, blade, cancellationToken);
+    }
+
+    public async Task CleanupAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        var p = context.Parameters<ProvisionParameters>();
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var volume = await db.BootVolumes.SingleOrDefaultAsync(v => v.Id == p.VolumeId, cancellationToken);
+        if (volume is not null)
+        {
+            await targets.RemoveTargetAsync(volume.TargetIqn, cancellationToken);
+            File.Delete(volume.BackingPath);
+            volume.State = BootVolumeState.Failed;
+        }
+
+        var blade = await db.Blades.SingleOrDefaultAsync(b => b.Id == p.BladeId, cancellationToken);
+        if (blade is not null && BladeStateMachine.CanTransition(blade.State, BladeState.Failed) && blade.State == BladeState.Provisioning)
+        {
+            db.Events.Add(BladeStateMachine.Transition(blade, BladeState.Failed, "jobs", "provisioning did not finish; leftovers removed", time.GetUtcNow()));
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private async Task CopyAndVerifyAsync(
+        JobContext context, ApplianceDbContext db, BootVolume volume, DonorImage image, ProvisionCheckpoint? checkpoint, CancellationToken ct)
+    {
+        volume.State = BootVolumeState.Cloning;
+        await db.SaveChangesAsync(ct);
+        var plan = await partitioner.PlanAsync(image.Path!, ct);
+        var resume = checkpoint?.Phase == PhaseCopy && File.Exists(volume.BackingPath) ? checkpoint.DurableOffset : 0;
+        Directory.CreateDirectory(Path.GetDirectoryName(volume.BackingPath)!);
+        var result = await copier.CopyAsync(
+            new CopyRequest(image.Path!, volume.BackingPath, volume.SizeBytes)
+            {
+                ResumeOffset = resume,
+                DestinationOffset = plan.DestinationOffset,
+                ComputeSha256 = image.Sha256 is not null,
+            },
+            new CheckpointingProgress(context, ct),
+            ct);
+
+        // What was copied is what the donor version is: a changed or damaged donor file fails the clone.
+        if (image.Sha256 is not null && result.Sha256 is not null && !string.Equals(result.Sha256, image.Sha256, StringComparison.Ordinal))
+        {
+            throw DomainException.Conflict("DONOR_CHECKSUM_MISMATCH", $"{image.DisplayName} no longer matches its SHA-256 ({result.Sha256} ≠ {image.Sha256}); the clone was discarded.");
+        }
+
+        volume.State = BootVolumeState.Verifying;
+        await db.SaveChangesAsync(ct);
+        var personalised = await partitioner.PersonalizeAsync(volume.BackingPath, volume.SizeBytes, PersonalizeOptions.Default with { Plan = plan }, ct);
+        await partitioner.VerifyAsync(volume.BackingPath, ct);
+        volume.State = BootVolumeState.Ready;
+        await db.SaveChangesAsync(ct);
+        await context.ReportAsync(result.BytesTotal, result.BytesTotal, new ProvisionCheckpoint(result.BytesTotal, PhaseVerified), ct);
+        context.Timeline.Record(new TimelineRecord("storage", "volume.cloned", $"{image.DisplayName} cloned{(result.Reflinked ? " by reflink" : string.Empty)} in {result.Elapsed.TotalSeconds:F1} s; disk id {personalised.DiskIdentifierAfter}")
+        {
+            BladeId = volume.BladeId, BootVolumeId = volume.Id, JobId = context.JobId,
+            Details = new Dictionary<string, object?>
+            {
+                ["reflinked"] = result.Reflinked,
+                ["bytes"] = result.BytesTotal,
+                ["dataBytesCopied"] = result.DataBytesCopied,
+                ["seconds"] = Math.Round(result.Elapsed.TotalSeconds, 3),
+                ["sha256"] = result.Sha256,
+                ["diskIdentifier"] = personalised.DiskIdentifierAfter,
+            },
+        });
+    }
+
+    /// <summary>IPMI and Redfish blades are restarted from here; in-band blades reboot from their progress screen.</summary>
+    private async Task RestartAsync(JobContext context, Blade blade, CancellationToken ct)
+    {
+        if (blade.PowerDriver == PowerDriverKind.InBand)
+        {
+            return;
+        }
+
+        var target = new PowerTarget(blade.Id, blade.BmcAddress, blade.BmcUsername, blade.BmcSecretProtected is null ? null : secrets.Unprotect(blade.BmcSecretProtected));
+        try
+        {
+            var result = await power.RestartAsync(blade.PowerDriver, target, new RestartOptions(Uefi: blade.Platform == BootPlatform.Uefi), ct);
+            context.Timeline.Record(new TimelineRecord("power", "blade.restarted", $"Restarted through {blade.PowerDriver}: {result.Message}") { BladeId = blade.Id, JobId = context.JobId });
+        }
+        catch (PowerException ex)
+        {
+            // The volume is ready either way; the operator can restart the blade by hand.
+            context.Timeline.Record(new TimelineRecord("power", "blade.restart-failed", $"{blade.PowerDriver} restart failed ({ex.Code}): {ex.Message}") { BladeId = blade.Id, JobId = context.JobId });
+        }
+    }
+
+    private sealed class CheckpointingProgress(JobContext context, CancellationToken ct) : IProgress<CopyProgress>
+    {
+        public void Report(CopyProgress value) =>
+            context.ReportAsync(value.BytesDone, value.BytesTotal, new ProvisionCheckpoint(value.DurableOffset, PhaseCopy), ct).GetAwaiter().GetResult();
+    }
+}

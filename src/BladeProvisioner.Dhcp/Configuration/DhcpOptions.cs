@@ -1,0 +1,60 @@
+using System.ComponentModel.DataAnnotations;
+using BladeProvisioner.Core.Model;
+
+namespace BladeProvisioner.Dhcp.Configuration;
+
+/// <summary>Section <c>Dhcp</c>. Checked at start by <see cref="DhcpOptionsValidator"/>; errors name the offending key.</summary>
+public sealed class DhcpOptions
+{
+    public const string Section = "Dhcp";
+
+    /// <summary>Off unless configured: an appliance never answers DHCP on a network it was not told to serve.</summary>
+    public bool Enabled { get; set; }
+
+    public DhcpMode Mode { get; set; } = DhcpMode.Server;
+
+    /// <summary>Provisioning interfaces by name; DHCP arriving on any other interface is never seen.</summary>
+    public IList<DhcpInterfaceOptions> Interfaces { get; } = [];
+
+    public IList<DhcpScopeOptions> Scopes { get; } = [];
+
+    /// <summary>URL handed to iPXE clients. Default <c>http://&lt;interface address&gt;:&lt;Boot:HttpPort|8080&gt;/boot/ipxe</c>.</summary>
+    public string? BootScriptUrl { get; set; }
+
+    /// <summary>Base URL of the iPXE EFI binaries for UEFI HTTP-boot clients; the loader file name is appended.
+    /// Default <c>http://&lt;interface address&gt;:&lt;port&gt;/boot/files/</c>.</summary>
+    public string? HttpBootBaseUrl { get; set; }
+
+    [Required]
+    public string BiosBootFile { get; set; } = "undionly.kpxe";
+
+    [Required]
+    public string IpxeEfiBootFile { get; set; } = "ipxe.efi";
+
+    [Required]
+    public string SnpOnlyBootFile { get; set; } = "snponly.efi";
+
+    /// <summary>Loader for UEFI blades whose own record and product have no preference.</summary>
+    public UefiLoader DefaultUefiLoader { get; set; } = UefiLoader.IpxeEfi;
+
+    /// <summary>Per product model (SMBIOS product name, as iPXE reports it) UEFI loader overrides.</summary>
+    public IDictionary<string, UefiLoader> UefiLoaderByProduct { get; } = new Dictionary<string, UefiLoader>(StringComparer.OrdinalIgnoreCase);
+
+    public DhcpProbeOptions ProbeBeforeOffer { get; set; } = new();
+
+    /// <summary>How long an address a client declined (RFC 2131 §3.1.5) is kept out of the pool.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan DeclineQuarantine { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long an offered address is held for the client before it may go to another.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan OfferHold { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the lease writer collects lease commits into one transaction at most.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]
+    public TimeSpan GroupCommitWindow { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>How often expired leases are reclaimed in the database.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ReclaimInterval { get; set; } = TimeSpan.FromSeconds(60);
+}

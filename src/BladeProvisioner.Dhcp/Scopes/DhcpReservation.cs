@@ -1,0 +1,3 @@
+namespace BladeProvisioner.Dhcp.Scopes;
+
+internal sealed record DhcpReservation(string Mac, uint Address, string? Hostname);

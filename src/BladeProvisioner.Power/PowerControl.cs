@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using BladeProvisioner.Core.Model;
+using BladeProvisioner.Power.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace BladeProvisioner.Power;
+
+/// <summary>
+/// The one entry point for restarting blades: picks the driver by the blade's <see cref="PowerDriverKind"/>, counts
+/// outcomes, and logs codes (never credentials).
+/// </summary>
+public sealed partial class PowerControl
+{
+    private readonly Dictionary<PowerDriverKind, IPowerDriver> _drivers;
+    private readonly PowerMetrics _metrics;
+    private readonly ILogger<PowerControl> _logger;
+
+    internal PowerControl(IEnumerable<IPowerDriver> drivers, PowerMetrics metrics, ILogger<PowerControl> logger)
+    {
+        _drivers = drivers.ToDictionary(d => d.Kind);
+        _metrics = metrics;
+        _logger = logger;
+    }
+
+    public IPowerDriver Driver(PowerDriverKind kind) =>
+        _drivers.TryGetValue(kind, out var driver)
+            ? driver
+            : throw new PowerException(PowerErrorCodes.DriverUnavailable, $"No power driver is registered for {kind}.");
+
+    public async Task<PowerResult> RestartAsync(PowerDriverKind kind, PowerTarget target, RestartOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var driver = Driver(kind);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await driver.RestartAsync(target, options, cancellationToken);
+            _metrics.Restarted(kind.ToString(), "ok", Stopwatch.GetElapsedTime(started));
+            return result;
+        }
+        catch (PowerException ex)
+        {
+            _metrics.Restarted(kind.ToString(), ex.Code, Stopwatch.GetElapsedTime(started));
+            LogRestartFailed(_logger, target.BladeId, kind, ex.Code, ex.Message);
+            throw;
+        }
+    }
+
+    public Task<PowerStatus> GetStatusAsync(PowerDriverKind kind, PowerTarget target, CancellationToken cancellationToken) =>
+        Driver(kind).GetStatusAsync(target, cancellationToken);
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Blade {BladeId}: {Driver} restart failed with {Code}: {Reason}")]
+    private static partial void LogRestartFailed(ILogger logger, long bladeId, PowerDriverKind driver, string code, string reason);
+}

@@ -1,0 +1,8 @@
+namespace BladeProvisioner.Power;
+
+public enum PowerState
+{
+    Unknown,
+    On,
+    Off,
+}

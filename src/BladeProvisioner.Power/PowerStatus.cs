@@ -1,0 +1,4 @@
+namespace BladeProvisioner.Power;
+
+/// <param name="BootOverride">The one-time boot device the BMC reports (<c>pxe</c>, <c>Pxe</c>, …), if it says.</param>
+public sealed record PowerStatus(PowerState State, string? BootOverride = null);

@@ -1,0 +1,5 @@
+namespace BladeProvisioner.Storage.Targets;
+
+/// <summary>A logged-in initiator: for the sessions view (initiator, address, since).</summary>
+/// <param name="FirstSeen">When this appliance first saw the session (target services do not report login time).</param>
+public sealed record LiveSession(string Id, string InitiatorIqn, IReadOnlyList<string> Addresses, DateTimeOffset FirstSeen);

@@ -1,0 +1,155 @@
+using BladeProvisioner.Platform.Processes;
+using BladeProvisioner.Storage.Targets;
+using BladeProvisioner.Storage.Targets.Tgt;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace BladeProvisioner.Storage.Tests.Targets;
+
+public sealed class TgtDriverCommandTests : IDisposable
+{
+    private const string Prefix = "ip netns exec bptgt-unit tgtadm --lld iscsi";
+    private readonly string _backing = Path.GetTempFileName();
+
+    public void Dispose() => File.Delete(_backing);
+
+    private TargetSpec Spec(string secret = "Abcdefgh23456789") => new(
+        "iqn.2026-01.test.bp:blade.1", 1, _backing, "BP0000000112345678", "6001405abcdef0123456789abcdef012",
+        "iqn.2026-01.test.bp:initiator.1", "bp-blade-1", secret);
+
+    private static TgtDriver Driver(RecordingRunner runner) => new(
+        runner,
+        Options.Create(new TargetsOptions { NetworkNamespace = "bptgt-unit" }),
+        NullLogger<TgtDriver>.Instance);
+
+    private static Func<ProcessSpec, ProcessResult?> Tgtd(string targets, string accounts) => spec =>
+        spec.Arguments.Contains("show")
+            ? RecordingRunner.Output(spec.Arguments.Contains("account") ? accounts : targets)
+            : null;
+
+    [Fact]
+    public async Task NewTargetGetsLunIdentityAndChapBeforeItsAcl()
+    {
+        var runner = new RecordingRunner(Tgtd(string.Empty, "Account list:\n"));
+        await Driver(runner).EnsureTargetAsync(Spec(), TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+        [
+            $"{Prefix} --op show --mode target",
+            $"{Prefix} --op show --mode account",
+            $"{Prefix} --op new --mode target --tid 1 --targetname iqn.2026-01.test.bp:blade.1",
+            $"{Prefix} --op new --mode logicalunit --tid 1 --lun 1 --backing-store {_backing}",
+            $"{Prefix} --op update --mode logicalunit --tid 1 --lun 1 --params scsi_sn=BP0000000112345678,scsi_id=6001405abcdef0123456789abcdef012",
+            $"{Prefix} --op new --mode account --user bp-blade-1 --password Abcdefgh23456789",
+            $"{Prefix} --op bind --mode account --tid 1 --user bp-blade-1",
+            $"{Prefix} --op bind --mode target --tid 1 --initiator-name iqn.2026-01.test.bp:initiator.1",
+        ],
+        runner.Lines);
+    }
+
+    [Fact]
+    public async Task PasswordArgumentsAreRedactedFromTheDisplayedCommand()
+    {
+        var runner = new RecordingRunner(Tgtd(string.Empty, "Account list:\n"));
+        await Driver(runner).EnsureTargetAsync(Spec(), TestContext.Current.CancellationToken);
+
+        var account = Assert.Single(runner.Calls, c => c.Arguments.Contains("--password"));
+        Assert.DoesNotContain("Abcdefgh23456789", account.Display(), StringComparison.Ordinal);
+        Assert.EndsWith("--password ***", account.Display(), StringComparison.Ordinal);
+        Assert.All(runner.Calls.Where(c => c != account), c => Assert.DoesNotContain("Abcdefgh23456789", c.Display(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnUnverifiableSecretIsReplacedWhileALockAccountKeepsChapRequired()
+    {
+        const string Live = """
+            Target 3: iqn.2026-01.test.bp:blade.1
+                LUN information:
+                    LUN: 1
+                        Type: disk
+                        SCSI ID: 6001405abcdef0123456789abcdef012
+                        SCSI SN: BP0000000112345678
+                        Backing store path: {0}
+                Account information:
+                    bp-blade-1
+                ACL information:
+                    iqn.2026-01.test.bp:initiator.1
+            """;
+        var runner = new RecordingRunner(Tgtd(Live.Replace("{0}", _backing, StringComparison.Ordinal), "Account list:\n    bp-blade-1\n"));
+        await Driver(runner).EnsureTargetAsync(Spec(), TestContext.Current.CancellationToken);
+
+        var changes = runner.Lines.Skip(2).Select(l => l[(Prefix.Length + 1)..]).ToList();
+        Assert.Equal("--op delete --mode account --user bp-lock-3", changes[0]);
+        Assert.StartsWith("--op new --mode account --user bp-lock-3 --password ", changes[1], StringComparison.Ordinal);
+        Assert.Equal(
+        [
+            "--op bind --mode account --tid 3 --user bp-lock-3",
+            "--op delete --mode account --user bp-blade-1",
+            "--op new --mode account --user bp-blade-1 --password Abcdefgh23456789",
+            "--op bind --mode account --tid 3 --user bp-blade-1",
+            "--op delete --mode account --user bp-lock-3",
+        ],
+        changes.Skip(2));
+    }
+
+    [Fact]
+    public async Task RemovalUnbindsTheAclThenDeletesAccountsThenTheTarget()
+    {
+        const string Live = """
+            Target 2: iqn.2026-01.test.bp:blade.1
+                Account information:
+                    bp-blade-1
+                    bp-target-1 (outgoing)
+                ACL information:
+                    iqn.2026-01.test.bp:initiator.1
+            """;
+        var runner = new RecordingRunner(Tgtd(Live, "Account list:\n"));
+        await Driver(runner).RemoveTargetAsync("iqn.2026-01.test.bp:blade.1", TestContext.Current.CancellationToken);
+
+        Assert.Equal(
+        [
+            $"{Prefix} --op show --mode target",
+            $"{Prefix} --op unbind --mode target --tid 2 --initiator-name iqn.2026-01.test.bp:initiator.1",
+            $"{Prefix} --op delete --mode account --user bp-blade-1",
+            $"{Prefix} --op delete --mode account --user bp-target-1",
+            $"{Prefix} --op delete --mode target --tid 2 --force",
+        ],
+        runner.Lines);
+    }
+
+    [Fact]
+    public async Task RemovingAnAbsentTargetDoesNothing()
+    {
+        var runner = new RecordingRunner(Tgtd(string.Empty, "Account list:\n"));
+        await Driver(runner).RemoveTargetAsync("iqn.2026-01.test.bp:blade.9", TestContext.Current.CancellationToken);
+        Assert.Equal([$"{Prefix} --op show --mode target"], runner.Lines);
+    }
+
+    [Fact]
+    public void TidIsTheFirstFreeNumber()
+    {
+        static TgtShowParser.Target T(int tid) => new(tid, $"iqn.2026-01.a.b:t{tid}");
+        Assert.Equal(1, TgtDriver.FirstFreeTid([]));
+        Assert.Equal(3, TgtDriver.FirstFreeTid([T(1), T(2), T(4)]));
+        Assert.Equal(1, TgtDriver.FirstFreeTid([T(2)]));
+    }
+
+    [Fact]
+    public async Task WithoutANamespaceTgtadmRunsDirectlyWithTheControlPort()
+    {
+        var runner = new RecordingRunner(_ => null);
+        var driver = new TgtDriver(runner, Options.Create(new TargetsOptions { ControlPort = 7 }), NullLogger<TgtDriver>.Instance);
+        Assert.True(await driver.IsRunningAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(["tgtadm --control-port 7 --lld iscsi --op show --mode sys"], runner.Lines);
+    }
+
+    [Fact]
+    public void SpecTextNeverShowsSecrets()
+    {
+        var spec = Spec() with { MutualChapUser = "bp-target-1", MutualChapSecret = "Zyxwvuts98765432" };
+        var text = spec.ToString();
+        Assert.DoesNotContain("Abcdefgh23456789", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Zyxwvuts98765432", text, StringComparison.Ordinal);
+        Assert.Contains("bp-target-1", text, StringComparison.Ordinal);
+    }
+}
