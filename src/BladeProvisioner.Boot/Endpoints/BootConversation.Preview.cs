@@ -49,6 +49,7 @@ public sealed partial class BootConversation
                 return Renderer.Sanboot(new SanbootScript(links, blade.InitiatorIqn!, portal, volume.TargetIqn, new ChapCredentials(volume.ChapUser, MaskedSecret))
                 {
                     Lun = volume.Lun,
+                    Port = targets.Value.PortalPort,
                     MutualChap = volume.MutualChapUser is null ? null : new ChapCredentials(volume.MutualChapUser, MaskedSecret),
                 });
             default:

@@ -33,6 +33,7 @@ public sealed partial class BootConversation
             new ChapCredentials(volume.ChapUser, secrets.Unprotect(volume.ChapSecretProtected)))
         {
             Lun = volume.Lun,
+            Port = targets.Value.PortalPort,
             MutualChap = volume.MutualChapUser is null ? null : new ChapCredentials(volume.MutualChapUser, secrets.Unprotect(volume.MutualChapSecretProtected!)),
             Description = image?.DisplayName,
         };

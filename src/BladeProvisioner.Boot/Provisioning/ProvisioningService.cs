@@ -33,7 +33,7 @@ public sealed class ProvisioningService(
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var blade = await db.Blades.FromSql($"SELECT * FROM blades WHERE id = {bladeId} FOR UPDATE").SingleOrDefaultAsync(ct)
+        var blade = await db.Blades.FromSql($"SELECT *, xmin FROM blades WHERE id = {bladeId} FOR UPDATE").SingleOrDefaultAsync(ct)
             ?? throw DomainException.NotFound(ErrorCodes.BladeNotFound, $"Blade {bladeId} does not exist.");
         if (!CanProvision(blade.State))
         {
@@ -113,7 +113,7 @@ public sealed class ProvisioningService(
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var blade = await db.Blades.FromSql($"SELECT * FROM blades WHERE id = {bladeId} FOR UPDATE").SingleOrDefaultAsync(ct)
+        var blade = await db.Blades.FromSql($"SELECT *, xmin FROM blades WHERE id = {bladeId} FOR UPDATE").SingleOrDefaultAsync(ct)
             ?? throw DomainException.NotFound(ErrorCodes.BladeNotFound, $"Blade {bladeId} does not exist.");
         var now = time.GetUtcNow();
         db.Events.Add(BladeStateMachine.Transition(blade, BladeState.Decommissioning, actor, "decommission requested", now));
