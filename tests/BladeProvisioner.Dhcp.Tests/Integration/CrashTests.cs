@@ -6,8 +6,8 @@ using Npgsql;
 namespace BladeProvisioner.Dhcp.Tests.Integration;
 
 /// <summary>
-/// kill -9 of the serving process in the middle of a perfdhcp run, then a restart on the same database: no address is
-/// ever ACKed to two MACs (seen on the wire) and every ACKed lease is in the lease table.
+/// kill -9 of the appliance (the real process) in the middle of a perfdhcp run, then a restart on the same database: no
+/// address is ever ACKed to two MACs (seen on the wire) and every ACKed lease is in the lease table.
 /// </summary>
 public sealed class CrashTests(PostgresServer postgres)
 {
@@ -19,6 +19,8 @@ public sealed class CrashTests(PostgresServer postgres)
         var ct = TestContext.Current.CancellationToken;
         using var network = TestNetwork.Create("bpdhcp3", 22);
         var connectionString = await postgres.CreateDatabaseAsync("dhcpcrash");
+        using var data = new TempDirectory("bp-dhcpcrash");
+        using var tgt = TgtInstance.Claim();
         var acks = new ConcurrentQueue<(string Address, string Mac, int Life)>();
         int life = 0;
         using var sniffer = StartProcess("/usr/bin/python3", [Path.Combine(AppContext.BaseDirectory, "Integration", "ack_sniffer.py"), network.HostInterface]);
@@ -42,15 +44,22 @@ public sealed class CrashTests(PostgresServer postgres)
         Process? perfdhcp = null;
         try
         {
-            server = await StartServerAsync(network, connectionString, ct);
+            server = await StartServerAsync(network, connectionString, data.Path, tgt, ct);
             perfdhcp = network.Start("perfdhcp", "-4", "-l", network.PeerInterface, "-r", "400", "-R", "200", "-p", "10");
-            await Task.Delay(TimeSpan.FromSeconds(3), ct);
+            // Kill once the server is busy handing out leases: a few seconds after its first ACK.
+            var firstAck = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (acks.IsEmpty && DateTime.UtcNow < firstAck)
+            {
+                await Task.Delay(50, ct);
+            }
+
             Assert.False(acks.IsEmpty, "no ACK before the crash");
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
             server.Kill(); // SIGKILL: no shutdown, no flush
             await server.WaitForExitAsync(ct);
             Interlocked.Increment(ref life);
             server.Dispose();
-            server = await StartServerAsync(network, connectionString, ct);
+            server = await StartServerAsync(network, connectionString, data.Path, tgt, ct);
             await perfdhcp.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(40), ct);
             await Task.Delay(500, ct);
         }
@@ -80,10 +89,11 @@ public sealed class CrashTests(PostgresServer postgres)
         Assert.True(lost.Count == 0, $"ACKed but not in the lease table: {string.Join(", ", lost.Take(10))}");
     }
 
-    private static async Task<Process> StartServerAsync(TestNetwork network, string connectionString, CancellationToken ct)
+    private static async Task<Process> StartServerAsync(TestNetwork network, string connectionString, string dataDirectory, TgtInstance tgt, CancellationToken ct)
     {
-        var host = Path.Combine(AppContext.BaseDirectory, "BladeProvisioner.Dhcp.BenchHost.dll");
-        var process = StartProcess("dotnet", [host, $"--ConnectionStrings:Appliance={connectionString}", "--Dhcp:Enabled=true",
+        var process = StartProcess("dotnet", [ApplianceProcess.AppliancePath(), "--urls", $"http://127.0.0.1:{ApplianceProcess.FreeTcpPort()}",
+            $"--Appliance:DataDirectory={dataDirectory}", "--Appliance:NodeName=dhcp-crash", .. tgt.Arguments,
+            $"--ConnectionStrings:Appliance={connectionString}", "--Dhcp:Enabled=true",
             $"--Dhcp:Interfaces:0:Name={network.HostInterface}", "--Dhcp:ProbeBeforeOffer:Enabled=false", "--Dhcp:Scopes:0:Name=lab",
             $"--Dhcp:Scopes:0:Subnet=10.99.{network.Subnet}.0/24", $"--Dhcp:Scopes:0:Ranges:0=10.99.{network.Subnet}.10-10.99.{network.Subnet}.250",
             "--Dhcp:Scopes:0:LeaseTime=01:00:00"]);
@@ -114,7 +124,7 @@ public sealed class CrashTests(PostgresServer postgres)
         catch (TimeoutException)
         {
             Stop(process);
-            Assert.Fail("DHCP host did not start listening:\n" + string.Join('\n', output));
+            Assert.Fail("The appliance did not start serving DHCP:\n" + string.Join('\n', output));
         }
 
         return process;

@@ -107,7 +107,7 @@ public sealed class RealClientTests(PostgresServer postgres)
         // Client hook: record what the client was told and put the address on the interface (so RELEASE can leave from it).
         File.WriteAllText(path, $$"""
             #!/bin/sh
-            { echo "event=${1:-$reason}"; env; echo; } >> '{{envFile}}'
+            { env; echo "event=${1:-$reason}"; echo; } >> '{{envFile}}'
             addr="${ip:-$new_ip_address}"
             [ -n "$addr" ] && ip addr replace "$addr/24" dev "$interface"
             exit 0
