@@ -10,6 +10,13 @@ using BladeProvisioner.Storage.Targets;
 using BladeProvisioner.Storage.Volumes;
 using BladeProvisioner.Tftp;
 using BladeProvisioner.Web;
+using BladeProvisioner.Web.Auth;
+
+if (UsersCommand.Matches(args))
+{
+    Environment.ExitCode = await UsersCommand.RunAsync(args, Console.In, Console.Out);
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -24,14 +31,18 @@ builder.AddBoot();
 builder.AddDhcp();
 builder.AddTftp();
 builder.AddWebApi();
+builder.AddApplianceAuth();
+builder.AddWebUi();
 
 var app = builder.Build();
 
 app.UseApplianceDefaults();
+app.UseApplianceAuth();
 app.MapHealthAndMetrics();
 app.MapBootEndpoints();
 app.MapApplianceApi();
 app.MapDhcpApi();
+app.MapWebUi();
 
 app.Run();
 

@@ -1,6 +1,9 @@
 using System.Text.Json.Serialization;
 using BladeProvisioner.Web.Api;
+using BladeProvisioner.Web.Auth;
 using BladeProvisioner.Web.Errors;
+using BladeProvisioner.Web.Uploads;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -30,6 +33,7 @@ public static class WebHostingExtensions
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         builder.Services.AddOpenApi();
+        builder.Services.AddSingleton<UploadStore>();
         return builder;
     }
 
@@ -45,6 +49,22 @@ public static class WebHostingExtensions
         VolumesApi.Map(api);
         JobsApi.Map(api);
         EventsApi.Map(api);
+        UploadsApi.Map(api);
+        AccountsApi.Map(api);
+        SessionsApi.Map(api);
+
+        // Reads are open to every signed-in user; writes are admin-only unless the endpoint names its own policy.
+        ((IEndpointConventionBuilder)api).Finally(endpoint =>
+        {
+            if (endpoint.Metadata.OfType<IAuthorizeData>().Any())
+            {
+                return;
+            }
+
+            var methods = endpoint.Metadata.OfType<HttpMethodMetadata>().FirstOrDefault()?.HttpMethods ?? [];
+            var readOnly = methods.Count > 0 && methods.All(m => m is "GET" or "HEAD");
+            endpoint.Metadata.Add(new AuthorizeAttribute(readOnly ? AuthRoles.ReadPolicy : AuthRoles.AdminPolicy));
+        });
         return api;
     }
 }

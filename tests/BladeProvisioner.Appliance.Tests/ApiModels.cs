@@ -12,3 +12,5 @@ internal sealed record EventDto(long Id, string Kind, string Summary, long? JobI
 internal sealed record BladeDto(long Id, string BootMac, string? Hostname, string? InitiatorIqn, string State, long? AssignedImageId, bool HasBmcPassword);
 
 internal sealed record ProblemDto(int Status, string Code, string Detail);
+
+internal sealed record VolumeDto(long Id, long BladeId, string BackingPath, long SizeBytes, string TargetIqn, int Lun, string ScsiSerial, string Wwn, string ChapUser, string State);

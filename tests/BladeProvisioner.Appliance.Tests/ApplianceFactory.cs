@@ -1,6 +1,7 @@
 using BladeProvisioner.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace BladeProvisioner.Appliance.Tests;
 
@@ -12,17 +13,35 @@ internal sealed class ApplianceFactory(string connectionString) : WebApplication
 
     public string DataDirectory => _data.Path;
 
+    /// <summary>The admin API token the appliance registers at start (<c>Auth:BootstrapApiToken</c>).</summary>
+    public string ApiToken { get; } = "bp-test-" + Guid.NewGuid().ToString("N");
+
     public string Incoming => _data.Sub("incoming");
+
+    public int PortalPort => _tgt.PortalPort;
+
+    /// <summary>What the appliance logged (information and above).</summary>
+    public FileLoggerProvider Log { get; } = new(Path.Combine(Path.GetTempPath(), $"bp-api-{Guid.NewGuid():N}.log"));
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Appliance", connectionString);
+        builder.ConfigureLogging(logging => logging.AddProvider(Log));
         builder.UseSetting("Appliance:DataDirectory", _data.Path);
+        builder.UseSetting("Auth:BootstrapApiToken", ApiToken);
         builder.UseSetting("Appliance:NodeName", "api-test-" + Guid.NewGuid().ToString("N")[..8]);
         foreach (var (key, value) in _tgt.Settings)
         {
             builder.UseSetting(key, value);
         }
+    }
+
+    /// <summary>Every client signs in with the bootstrap admin token, as every API caller must.</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiToken);
     }
 
     protected override void Dispose(bool disposing)

@@ -30,13 +30,21 @@ public sealed class ApplianceProcess : IAsyncDisposable
         }
 
         args.AddRange(_tgt.Arguments);
+        args.AddRange(["--Auth:BootstrapApiToken", ApiToken]);
         args.AddRange(extraArguments);
         _arguments = args;
         _logPath = Path.Combine(dataDirectory, "appliance-test.log");
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiToken);
     }
 
+    /// <summary>An admin API token made for this process (<c>Auth:BootstrapApiToken</c>); <see cref="Http"/> sends it.</summary>
+    public string ApiToken { get; } = "bp-test-" + Guid.NewGuid().ToString("N");
+
     public string DataDirectory { get; }
+
+    /// <summary>The appliance's own tgtd (control port, portal port on 127.0.0.1).</summary>
+    public TgtInstance Tgt => _tgt;
     public int Port { get; }
     public Uri BaseAddress { get; }
     public HttpClient Http { get; }

@@ -6,6 +6,7 @@ using BladeProvisioner.Core.Security;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
 using BladeProvisioner.Power;
+using BladeProvisioner.Web.Auth;
 using BladeProvisioner.Web.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -21,9 +22,9 @@ internal static class BladeActionsApi
     public static void Map(RouteGroupBuilder api)
     {
         var g = api.MapGroup("/blades/{id:long}").WithTags("Blades");
-        g.MapPost("/provision", ProvisionAsync).WithName("ProvisionBlade");
-        g.MapPost("/decommission", DecommissionAsync).WithName("DecommissionBlade");
-        g.MapPost("/restart", RestartAsync).WithName("RestartBlade");
+        g.MapPost("/provision", ProvisionAsync).WithName("ProvisionBlade").RequireAuthorization(AuthRoles.OperatePolicy);
+        g.MapPost("/decommission", DecommissionAsync).WithName("DecommissionBlade").RequireAuthorization(AuthRoles.OperatePolicy);
+        g.MapPost("/restart", RestartAsync).WithName("RestartBlade").RequireAuthorization(AuthRoles.OperatePolicy);
         api.MapGet("/boot/preview", PreviewAsync).WithTags("Boot").WithName("PreviewBootScript");
     }
 

@@ -1,0 +1,98 @@
+using BladeProvisioner.Core.Errors;
+using BladeProvisioner.Core.Timeline;
+using BladeProvisioner.Web.Auth;
+using BladeProvisioner.Web.Errors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+
+namespace BladeProvisioner.Web.Api;
+
+/// <summary>User accounts and API tokens: admin only, reads included (who has access is itself sensitive).</summary>
+internal static class AccountsApi
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var users = api.MapGroup("/users").WithTags("Accounts").RequireAuthorization(AuthRoles.AdminPolicy);
+        users.MapGet("/", async (AccountStore accounts, CancellationToken ct) => TypedResults.Ok(await accounts.ListUsersAsync(ct))).WithName("ListUsers");
+        users.MapPost("/", CreateUserAsync).WithName("CreateUser");
+        users.MapDelete("/{id:long}", DeleteUserAsync).WithName("DeleteUser");
+
+        var tokens = api.MapGroup("/tokens").WithTags("Accounts").RequireAuthorization(AuthRoles.AdminPolicy);
+        tokens.MapGet("/", async (AccountStore accounts, CancellationToken ct) => TypedResults.Ok(await accounts.ListTokensAsync(ct))).WithName("ListTokens");
+        tokens.MapPost("/", CreateTokenAsync).WithName("CreateToken");
+        tokens.MapDelete("/{id:long}", RevokeTokenAsync).WithName("RevokeToken");
+    }
+
+    internal static string? ValidateUser(string? name, string? role, string? password) =>
+        name is null || name.Length is < 1 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '@')
+            ? "A user name is 1-64 characters of letters, digits, '.', '_', '-', '@'."
+            : !AuthRoles.IsValid(role)
+                ? "role must be 'admin' or 'operator'."
+                : password is null || password.Length < 10
+                    ? "A password has at least 10 characters."
+                    : null;
+
+    private static async Task<Results<Created<UserAccount>, ProblemHttpResult>> CreateUserAsync(
+        CreateUserBody body, AccountStore accounts, ITimeline timeline, HttpContext http, CancellationToken ct)
+    {
+        if (ValidateUser(body.Name, body.Role, body.Password) is { } problem)
+        {
+            return ApiProblems.Invalid(problem);
+        }
+
+        if (await accounts.CreateUserAsync(body.Name!, body.Role!, body.Password!, Actor.Of(http), ct) is not { } id)
+        {
+            return ApiProblems.From(ErrorCodes.UniqueViolation, ErrorKind.Conflict, $"A user named {body.Name} already exists.");
+        }
+
+        timeline.Record(new TimelineRecord(Actor.Of(http), "user.created", $"User {body.Name} ({body.Role}) created by {Actor.Of(http)}"));
+        var user = (await accounts.ListUsersAsync(ct)).Single(u => u.Id == id);
+        return TypedResults.Created($"/api/users/{id}", user);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteUserAsync(
+        long id, AccountStore accounts, ITimeline timeline, HttpContext http, CancellationToken ct)
+    {
+        if (!await accounts.DeleteUserAsync(id, ct))
+        {
+            return ApiProblems.From("USER_NOT_FOUND", ErrorKind.NotFound, $"User {id} does not exist.");
+        }
+
+        timeline.Record(new TimelineRecord(Actor.Of(http), "user.deleted", $"User {id} deleted by {Actor.Of(http)}"));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Created<TokenCreated>, ProblemHttpResult>> CreateTokenAsync(
+        CreateTokenBody body, AccountStore accounts, ITimeline timeline, HttpContext http, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(body.Name) || body.Name.Length > 64 || !AuthRoles.IsValid(body.Role))
+        {
+            return ApiProblems.Invalid("name (1-64 characters) and role ('admin' or 'operator') are required.");
+        }
+
+        var (token, id) = await accounts.CreateTokenAsync(body.Name.Trim(), body.Role!, Actor.Of(http), ct);
+        timeline.Record(new TimelineRecord(Actor.Of(http), "token.created", $"API token {body.Name} ({body.Role}) created by {Actor.Of(http)}"));
+        return TypedResults.Created($"/api/tokens/{id}", new TokenCreated(id, body.Name.Trim(), body.Role!, token));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeTokenAsync(
+        long id, AccountStore accounts, ITimeline timeline, HttpContext http, CancellationToken ct)
+    {
+        if (!await accounts.RevokeTokenAsync(id, ct))
+        {
+            return ApiProblems.From("TOKEN_NOT_FOUND", ErrorKind.NotFound, $"No live API token {id}.");
+        }
+
+        timeline.Record(new TimelineRecord(Actor.Of(http), "token.revoked", $"API token {id} revoked by {Actor.Of(http)}"));
+        return TypedResults.NoContent();
+    }
+}
+
+internal sealed record CreateUserBody(string? Name, string? Role, string? Password);
+
+internal sealed record CreateTokenBody(string? Name, string? Role);
+
+/// <summary>The token itself appears here once and nowhere else.</summary>
+internal sealed record TokenCreated(long Id, string Name, string Role, string Token);

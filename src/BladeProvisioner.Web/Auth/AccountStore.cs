@@ -1,0 +1,155 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Identity;
+using Npgsql;
+
+namespace BladeProvisioner.Web.Auth;
+
+/// <summary>Local accounts and API tokens in PostgreSQL (tables <c>users</c> and <c>api_tokens</c>).</summary>
+internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    private static readonly PasswordHasher<string> Hasher = new();
+
+    public async Task<long> CountUsersAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT count(*) FROM users");
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    public async Task<IReadOnlyList<UserAccount>> ListUsersAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT id, name, role, created_by, created_at, last_login_at FROM users ORDER BY name");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<UserAccount>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new UserAccount(r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
+                r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5)));
+        }
+
+        return list;
+    }
+
+    /// <summary>Creates an account. Returns null when the name is taken.</summary>
+    public async Task<long?> CreateUserAsync(string name, string role, string password, string? createdBy, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "INSERT INTO users (name, role, password_hash, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING RETURNING id");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = name });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = role });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Hasher.HashPassword(name, password) });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)createdBy ?? DBNull.Value });
+        return await cmd.ExecuteScalarAsync(ct) is long id ? id : null;
+    }
+
+    /// <summary>Creates the first admin only while no account exists (the setup page's guard against a race).</summary>
+    public async Task<bool> CreateFirstAdminAsync(string name, string password, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "INSERT INTO users (name, role, password_hash, created_by) SELECT $1, 'admin', $2, 'setup' WHERE NOT EXISTS (SELECT 1 FROM users)");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = name });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Hasher.HashPassword(name, password) });
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    public async Task<bool> DeleteUserAsync(long id, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("DELETE FROM users WHERE id = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>The account when the password matches; null otherwise (unknown name and wrong password look alike).</summary>
+    public async Task<UserAccount?> VerifyPasswordAsync(string name, string password, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT id, name, role, created_by, created_at, last_login_at, password_hash FROM users WHERE name = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = name });
+        UserAccount? user = null;
+        string? hash = null;
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (await r.ReadAsync(ct))
+            {
+                user = new UserAccount(r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
+                    r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5));
+                hash = r.GetString(6);
+            }
+        }
+
+        if (user is null || hash is null || Hasher.VerifyHashedPassword(name, hash, password) == PasswordVerificationResult.Failed)
+        {
+            return null;
+        }
+
+        await using var touch = dataSource.CreateCommand("UPDATE users SET last_login_at = $2 WHERE id = $1");
+        touch.Parameters.Add(new NpgsqlParameter { Value = user.Id });
+        touch.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        await touch.ExecuteNonQueryAsync(ct);
+        return user;
+    }
+
+    /// <summary>A new random token (returned once, never stored) and its row.</summary>
+    public async Task<(string Token, long Id)> CreateTokenAsync(string name, string role, string createdBy, CancellationToken ct)
+    {
+        var token = "bpt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var id = await InsertTokenAsync(name, role, createdBy, token, ct);
+        return (token, id ?? throw new InvalidOperationException("A fresh random token collided."));
+    }
+
+    /// <summary>Makes sure a token with this value exists (the bootstrap token from configuration). Idempotent.</summary>
+    public async Task EnsureTokenAsync(string name, string role, string createdBy, string token, CancellationToken ct) =>
+        await InsertTokenAsync(name, role, createdBy, token, ct);
+
+    public async Task<IReadOnlyList<ApiTokenInfo>> ListTokensAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT id, name, role, created_by, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id");
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var list = new List<ApiTokenInfo>();
+        while (await r.ReadAsync(ct))
+        {
+            list.Add(new ApiTokenInfo(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
+                r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6)));
+        }
+
+        return list;
+    }
+
+    public async Task<bool> RevokeTokenAsync(long id, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>The live token with this value, marking it used; null when unknown or revoked.</summary>
+    public async Task<ApiTokenInfo?> FindTokenAsync(string token, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL " +
+            "RETURNING id, name, role, created_by, created_at, last_used_at, revoked_at");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Hash(token) });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct)
+            ? new ApiTokenInfo(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5), null)
+            : null;
+    }
+
+    private async Task<long?> InsertTokenAsync(string name, string role, string createdBy, string token, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "INSERT INTO api_tokens (name, token_hash, role, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT (token_hash) DO NOTHING RETURNING id");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = name });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Hash(token) });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = role });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = createdBy });
+        return await cmd.ExecuteScalarAsync(ct) is long id ? id : null;
+    }
+
+    private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+}
+
+internal sealed record UserAccount(long Id, string Name, string Role, string? CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt);
+
+internal sealed record ApiTokenInfo(long Id, string Name, string Role, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);

@@ -1,0 +1,50 @@
+using BladeProvisioner.Core.Model;
+using BladeProvisioner.Data;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace BladeProvisioner.Web.UI.Pages.Blades;
+
+internal sealed class BladesModel(IDbContextFactory<ApplianceDbContext> contexts, TimeProvider time) : PageModel
+{
+    public string? Q { get; private set; }
+    public BladeState? State { get; private set; }
+    public IReadOnlyList<BladeRow> Rows { get; private set; } = [];
+    public DateTimeOffset Now { get; private set; }
+
+    public async Task OnGetAsync(string? q, BladeState? state, CancellationToken ct)
+    {
+        Q = q;
+        State = state;
+        Now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var query = db.Blades.AsNoTracking();
+        if (state is not null)
+        {
+            query = query.Where(b => b.State == state);
+        }
+
+        if (!string.IsNullOrWhiteSpace(q))
+        {
+            var term = q.Trim().ToLowerInvariant();
+            query = query.Where(b => b.BootMac.Contains(term) || (b.Hostname != null && b.Hostname.Contains(term))
+                                     || (b.Serial != null && b.Serial.ToLower().Contains(term)) || (b.Chassis != null && b.Chassis.ToLower().Contains(term)));
+        }
+
+        var blades = await query.OrderBy(b => b.Chassis).ThenBy(b => b.Slot).ThenBy(b => b.Id).Take(2000).ToListAsync(ct);
+        var ids = blades.Select(b => b.Id).ToList();
+        var volumes = (await db.BootVolumes.AsNoTracking().Where(v => ids.Contains(v.BladeId)).ToListAsync(ct))
+            .GroupBy(v => v.BladeId).ToDictionary(g => g.Key, g => g.OrderByDescending(v => v.Id).First());
+        var images = await db.DonorImages.AsNoTracking().ToDictionaryAsync(i => i.Id, ct);
+        var leases = (await db.DhcpLeases.AsNoTracking().Where(l => l.BladeId != null && ids.Contains(l.BladeId.Value) && l.State == DhcpLeaseState.Bound).ToListAsync(ct))
+            .GroupBy(l => l.BladeId!.Value).ToDictionary(g => g.Key, g => g.OrderByDescending(l => l.UpdatedAt).First().Address.ToString());
+        Rows = [.. blades.Select(b =>
+        {
+            var volume = volumes.GetValueOrDefault(b.Id);
+            return new BladeRow(b, volume, volume is null ? null : images.GetValueOrDefault(volume.DonorImageId),
+                b.AssignedImageId is { } a ? images.GetValueOrDefault(a) : null, leases.GetValueOrDefault(b.Id));
+        })];
+    }
+}
+
+internal sealed record BladeRow(Blade Blade, BootVolume? Volume, DonorImage? Image, DonorImage? Assigned, string? Address);

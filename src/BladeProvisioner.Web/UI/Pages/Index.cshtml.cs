@@ -1,0 +1,44 @@
+using BladeProvisioner.Core.Model;
+using BladeProvisioner.Data;
+using BladeProvisioner.Storage.Images;
+using BladeProvisioner.Storage.Volumes;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace BladeProvisioner.Web.UI.Pages;
+
+internal sealed class DashboardModel(IDbContextFactory<ApplianceDbContext> contexts, ImageStore images, VolumePaths volumes, TimeProvider time) : PageModel
+{
+    public int BladeTotal { get; private set; }
+    public IReadOnlyList<(BladeState State, int Count)> BladesByState { get; private set; } = [];
+    public IReadOnlyList<(DonorImageState State, int Count)> ImagesByState { get; private set; } = [];
+    public IReadOnlyList<Job> RunningJobs { get; private set; } = [];
+    public IReadOnlyList<Event> RecentEvents { get; private set; } = [];
+    public long ImageBytes { get; private set; }
+    public long VolumeBytes { get; private set; }
+    public int VolumeCount { get; private set; }
+    public long DiskTotal { get; private set; }
+    public long DiskFree { get; private set; }
+    public long DiskUsed => DiskTotal - DiskFree;
+    public DateTimeOffset Now { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Now = time.GetUtcNow();
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var blades = await db.Blades.AsNoTracking().GroupBy(b => b.State).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        BladeTotal = blades.Sum(b => b.Count);
+        BladesByState = [.. blades.OrderBy(b => b.Key).Select(b => (b.Key, b.Count))];
+        var imageStates = await db.DonorImages.AsNoTracking().GroupBy(i => i.State).Select(g => new { g.Key, Count = g.Count() }).ToListAsync(ct);
+        ImagesByState = [.. imageStates.OrderBy(i => i.Key).Select(i => (i.Key, i.Count))];
+        ImageBytes = await db.DonorImages.SumAsync(i => i.AllocatedSize, ct);
+        VolumeCount = await db.BootVolumes.CountAsync(ct);
+        VolumeBytes = await db.BootVolumes.SumAsync(v => v.SizeBytes, ct);
+        RunningJobs = await db.Jobs.AsNoTracking().Where(j => j.State == JobState.Running || j.State == JobState.Queued).OrderBy(j => j.Id).Take(20).ToListAsync(ct);
+        RecentEvents = await db.Events.AsNoTracking().OrderByDescending(e => e.Id).Take(25).ToListAsync(ct);
+        var root = Directory.Exists(volumes.Root) ? volumes.Root : Directory.Exists(images.Root) ? images.Root : "/";
+        var drive = new DriveInfo(root);
+        DiskTotal = drive.TotalSize;
+        DiskFree = drive.AvailableFreeSpace;
+    }
+}

@@ -1,0 +1,36 @@
+using System.Globalization;
+using BladeProvisioner.Core.Model;
+
+namespace BladeProvisioner.Web.UI;
+
+/// <summary>Small formatting helpers for the pages.</summary>
+public static class UiFormat
+{
+    public static string Bytes(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        double value = bytes;
+        var unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return unit == 0 ? $"{bytes} B" : value.ToString(value >= 100 ? "0" : "0.0", CultureInfo.InvariantCulture) + " " + units[unit];
+    }
+
+    public static string Ago(DateTimeOffset at, DateTimeOffset now)
+    {
+        var d = now - at;
+        return d.TotalSeconds < 60 ? $"{Math.Max(0, (int)d.TotalSeconds)} s ago"
+            : d.TotalMinutes < 60 ? $"{(int)d.TotalMinutes} min ago"
+            : d.TotalHours < 48 ? $"{(int)d.TotalHours} h ago"
+            : $"{(int)d.TotalDays} d ago";
+    }
+
+    public static string Time(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z";
+
+    public static string Percent(Job job) =>
+        (job.ProgressTotal > 0 ? 100.0 * job.ProgressDone / job.ProgressTotal : job.State == JobState.Succeeded ? 100 : 0).ToString("0.0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,3 @@
+using BladeProvisioner.Testing;
+
+[assembly: AssemblyFixture(typeof(PostgresServer))]

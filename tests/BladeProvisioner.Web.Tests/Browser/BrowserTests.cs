@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using BladeProvisioner.Testing;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+using BladeProvisioner.Web.Tests.Support;
+
+namespace BladeProvisioner.Web.Tests.Browser;
+
+/// <summary>
+/// The web UI in a real Chromium against the appliance as a real process. Set BP_SCREENSHOTS=1 to refresh the
+/// screenshots in docs/screenshots.
+/// </summary>
+public sealed class BrowserTests(PostgresServer postgres)
+{
+    private const string AdminPassword = "correct horse battery";
+    private const string OperatorPassword = "operator staple 42";
+
+    [Fact]
+    public async Task AdminSignsInUploadsPausesAssignsAndWatchesAJob()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("bp-ui");
+        await using var appliance = new ApplianceProcess(dir.Path, await postgres.CreateEmptyDatabaseAsync("ui"),
+            "--Appliance:NodeName", "ui-test", "--Storage:Images:ImportBytesPerSecondLimit", (4L << 20).ToString(CultureInfo.InvariantCulture));
+        await appliance.StartAsync();
+        await CreateUserAsync(appliance, "alice", "admin", AdminPassword, ct);
+        await using var browser = await TestBrowser.LaunchAsync();
+        var page = await browser.NewPageAsync(appliance.BaseAddress);
+        try
+        {
+            // A wrong password is refused; the right one lands on the dashboard.
+            await page.GotoAsync("/");
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login"));
+            await SignInAsync(page, "alice", "wrong password!");
+            await Expect(page.Locator("#login-error")).ToContainTextAsync("Wrong user name or password");
+            await SignInAsync(page, "alice", AdminPassword);
+            await Expect(page.Locator("h1")).ToHaveTextAsync("Dashboard");
+            await Expect(page.Locator("#whoami")).ToContainTextAsync("alice");
+
+            // Upload a small image; it becomes Active with the file's SHA-256.
+            var file = WriteRandomFile(dir.Sub("src"), "tiny-os.raw", 3 << 20);
+            await page.GotoAsync("/images");
+            await page.FillAsync("#up-name", "tiny-os");
+            await page.FillAsync("#up-os", "Tiny OS 1.0");
+            await page.SelectOptionAsync("#up-mode", "Both");
+            await page.SetInputFilesAsync("#up-file", file);
+            await page.ClickAsync("#upload-start");
+            await Expect(page.Locator("#image-state")).ToHaveTextAsync("Active", new() { Timeout = 90_000 });
+            await Expect(page.Locator("#image-sha")).ToHaveTextAsync(Sha256(file));
+            var imageId = long.Parse(page.Url.Split('/')[^1], CultureInfo.InvariantCulture);
+
+            // A blade's menu offers it; paused, it vanishes from the menu.
+            const string Mac = "52:54:00:aa:08:01";
+            using (var created = await appliance.Http.PostAsJsonAsync("api/blades", new { bootMac = Mac, hostname = "rack1-blade1", chassis = "rack1", slot = "1" }, ct))
+            {
+                created.EnsureSuccessStatusCode();
+            }
+
+            Assert.Contains("tiny-os", await PreviewAsync(appliance, Mac, ct), StringComparison.Ordinal);
+            await page.ClickAsync("#pause");
+            await Expect(page.Locator("#image-state")).ToHaveTextAsync("Paused");
+            Assert.DoesNotContain("tiny-os", await PreviewAsync(appliance, Mac, ct), StringComparison.Ordinal);
+            await page.ClickAsync("#activate");
+            await Expect(page.Locator("#image-state")).ToHaveTextAsync("Active");
+            Assert.Contains("tiny-os", await PreviewAsync(appliance, Mac, ct), StringComparison.Ordinal);
+
+            // Assign it to the blade from the blade page.
+            var blades = await appliance.GetAsync<List<JsonElement>>("api/blades");
+            var bladeId = blades.Single(b => b.GetProperty("bootMac").GetString() == Mac).GetProperty("id").GetInt64();
+            await page.GotoAsync($"/blades/{bladeId}");
+            await page.SelectOptionAsync("#assign", imageId.ToString(CultureInfo.InvariantCulture));
+            await page.ClickAsync("#assign-button");
+            await Expect(page.Locator("#assigned")).ToHaveTextAsync("tiny-os v1");
+            await Expect(page.Locator("#mapping")).ToContainTextAsync(Mac);
+            await ScreenshotAsync(page, "blade.png");
+
+            // A slower import: the progress bar on the jobs page moves while we watch.
+            var big = WriteRandomFile(Path.Combine(dir.Path, "incoming"), "bigger-os.raw", 48 << 20);
+            using (var import = await appliance.Http.PostAsJsonAsync("api/images/import", new { name = "bigger-os", operatingSystem = "Bigger OS 2", bootMode = "Uefi", path = big }, ct))
+            {
+                import.EnsureSuccessStatusCode();
+            }
+
+            await page.GotoAsync("/jobs");
+            var row = page.Locator("#jobs tr[data-job]").First;
+            await Expect(row.Locator(".state")).ToHaveTextAsync("Running", new() { Timeout = 30_000 });
+            var first = await WidthAsync(row);
+            await page.WaitForFunctionAsync(
+                "w => { const s = document.querySelector('#jobs tr[data-job] .bar > span'); return parseFloat(s.style.width) > w + 5; }", first);
+            Assert.True(await WidthAsync(row) > first, "the progress bar moved");
+            await ScreenshotAsync(page, "job-in-progress.png");
+            await Expect(row.Locator(".state")).ToHaveTextAsync("Succeeded", new() { Timeout = 60_000 });
+
+            await page.GotoAsync("/images");
+            await ScreenshotAsync(page, "images.png");
+            await page.GotoAsync("/");
+            await ScreenshotAsync(page, "dashboard.png");
+        }
+        catch
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(dir.Path, "failure.png"), FullPage = true });
+            TestContext.Current.TestOutputHelper?.WriteLine(appliance.Log());
+            throw;
+        }
+    }
+
+    [Fact]
+    public async Task OperatorCannotDeleteImagesAndAnonymousRequestsAreRefused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("bp-ui-op");
+        await using var appliance = new ApplianceProcess(dir.Path, await postgres.CreateEmptyDatabaseAsync("uiop"), "--Appliance:NodeName", "ui-op");
+        await appliance.StartAsync();
+        await CreateUserAsync(appliance, "oscar", "operator", OperatorPassword, ct);
+        var source = WriteRandomFile(Path.Combine(dir.Path, "incoming"), "op-os.raw", 1 << 20);
+        using (var import = await appliance.Http.PostAsJsonAsync("api/images/import", new { name = "op-os", operatingSystem = "Op OS", bootMode = "Both", path = source }, ct))
+        {
+            import.EnsureSuccessStatusCode();
+        }
+
+        await using var browser = await TestBrowser.LaunchAsync();
+
+        // Without signing in: the UI sends the browser to the login page and the API answers 401.
+        var anonymous = await browser.NewPageAsync(appliance.BaseAddress);
+        await anonymous.GotoAsync("/images");
+        await Expect(anonymous).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login\\?ReturnUrl=%2Fimages"));
+        var apiStatus = await anonymous.EvaluateAsync<int>("async () => (await fetch('/api/images')).status");
+        Assert.Equal(401, apiStatus);
+
+        // An operator sees images but has no delete button, and the API refuses the delete.
+        var page = await browser.NewPageAsync(appliance.BaseAddress);
+        await page.GotoAsync("/login");
+        await SignInAsync(page, "oscar", OperatorPassword);
+        await Expect(page.Locator("#whoami")).ToContainTextAsync("operator");
+        await page.GotoAsync("/images");
+        await page.ClickAsync("text=op-os");
+        await Expect(page.Locator("h1")).ToContainTextAsync("op-os");
+        Assert.Equal(0, await page.Locator("#delete").CountAsync());
+        var imageId = page.Url.Split('/')[^1];
+        var status = await page.EvaluateAsync<int>(
+            "async id => (await fetch('/api/images/' + id, { method: 'DELETE', headers: { 'X-CSRF-Token': document.querySelector('meta[name=csrf-token]').content } })).status",
+            imageId);
+        Assert.Equal(403, status);
+        await page.GotoAsync("/users");
+        Assert.Equal(403, await page.EvaluateAsync<int>("async () => (await fetch('/users')).status"));
+    }
+
+    private static async Task SignInAsync(IPage page, string name, string password)
+    {
+        await page.FillAsync("#name", name);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#login-form button[type=submit]");
+    }
+
+    private static async Task CreateUserAsync(ApplianceProcess appliance, string name, string role, string password, CancellationToken ct)
+    {
+        using var response = await appliance.Http.PostAsJsonAsync("api/users", new { name, role, password }, ct);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private static async Task<string> PreviewAsync(ApplianceProcess appliance, string mac, CancellationToken ct) =>
+        await appliance.Http.GetStringAsync($"api/boot/preview?mac={Uri.EscapeDataString(mac)}&platform=Bios", ct);
+
+    private static async Task<double> WidthAsync(ILocator row) =>
+        double.Parse((await row.Locator(".bar > span").GetAttributeAsync("style"))!.Split(':')[1].Trim().TrimEnd(';', '%'), CultureInfo.InvariantCulture);
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        if (Environment.GetEnvironmentVariable("BP_SCREENSHOTS") != "1")
+        {
+            return;
+        }
+
+        var target = Path.Combine(ApplianceProcess.RepositoryRoot(), "docs", "screenshots", name);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        await page.ScreenshotAsync(new() { Path = target });
+    }
+
+    private static string WriteRandomFile(string directory, string name, int bytes)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, name);
+        File.WriteAllBytes(path, RandomNumberGenerator.GetBytes(bytes));
+        return path;
+    }
+
+    private static string Sha256(string path)
+    {
+        using var f = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(f));
+    }
+}
