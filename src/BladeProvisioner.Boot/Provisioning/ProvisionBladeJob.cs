@@ -25,7 +25,7 @@ internal sealed class ProvisionBladeJob(
     VolumePartitioner partitioner,
     ITargetDriver targets,
     ISecretProtector secrets,
-    PowerControl power,
+    BladePower bladePower,
     TimeProvider time) : IJobHandler
 {
     private const string PhaseCopy = "copy";
@@ -150,16 +150,13 @@ internal sealed class ProvisionBladeJob(
             return;
         }
 
-        var target = new PowerTarget(blade.Id, blade.BmcAddress, blade.BmcUsername, blade.BmcSecretProtected is null ? null : secrets.Unprotect(blade.BmcSecretProtected));
         try
         {
-            var result = await power.RestartAsync(blade.PowerDriver, target, new RestartOptions(Uefi: blade.Platform == BootPlatform.Uefi), ct);
-            context.Timeline.Record(new TimelineRecord("power", "blade.restarted", $"Restarted through {blade.PowerDriver}: {result.Message}") { BladeId = blade.Id, JobId = context.JobId });
+            await bladePower.RestartAsync(blade, "jobs", context.JobId, ct);
         }
-        catch (PowerException ex)
+        catch (PowerException)
         {
-            // The volume is ready either way; the operator can restart the blade by hand.
-            context.Timeline.Record(new TimelineRecord("power", "blade.restart-failed", $"{blade.PowerDriver} restart failed ({ex.Code}): {ex.Message}") { BladeId = blade.Id, JobId = context.JobId });
+            // The volume is ready either way (the failure is on the timeline); the operator can restart the blade by hand.
         }
     }
 

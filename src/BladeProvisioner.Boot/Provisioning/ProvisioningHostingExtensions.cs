@@ -14,6 +14,7 @@ public static class ProvisioningHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.TryAddSingleton<VolumePartitioner>();
         builder.Services.TryAddSingleton<ProvisioningService>();
+        builder.Services.TryAddSingleton<BladePower>();
         builder.Services.AddJobHandler<ProvisionBladeJob>();
         builder.Services.AddJobHandler<DecommissionBladeJob>();
         return builder;

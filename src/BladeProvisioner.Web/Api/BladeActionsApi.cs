@@ -52,7 +52,7 @@ internal static class BladeActionsApi
     }
 
     private static async Task<Results<Ok<RestartView>, ProblemHttpResult>> RestartAsync(
-        long id, IDbContextFactory<ApplianceDbContext> contexts, PowerControl power, ISecretProtector secrets, ITimeline timeline, HttpContext http, CancellationToken ct)
+        long id, IDbContextFactory<ApplianceDbContext> contexts, BladePower bladePower, HttpContext http, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var blade = await db.Blades.AsNoTracking().SingleOrDefaultAsync(b => b.Id == id, ct);
@@ -66,16 +66,13 @@ internal static class BladeActionsApi
             return ApiProblems.From("POWER_IN_BAND", ErrorKind.Conflict, "This blade has no BMC configured; it restarts itself from its iPXE scripts. Configure IPMI or Redfish to restart it from here.");
         }
 
-        var target = new PowerTarget(blade.Id, blade.BmcAddress, blade.BmcUsername, blade.BmcSecretProtected is null ? null : secrets.Unprotect(blade.BmcSecretProtected));
         try
         {
-            var result = await power.RestartAsync(blade.PowerDriver, target, new RestartOptions(Uefi: blade.Platform == BootPlatform.Uefi), ct);
-            timeline.Record(new TimelineRecord(Actor.Of(http), "blade.restarted", $"Restarted through {blade.PowerDriver} by {Actor.Of(http)}: {result.Message}") { BladeId = id });
+            var result = await bladePower.RestartAsync(blade, Actor.Of(http), jobId: null, ct);
             return TypedResults.Ok(new RestartView(blade.PowerDriver, result.Action, result.BootOverrideSet, result.Message));
         }
         catch (PowerException ex)
         {
-            timeline.Record(new TimelineRecord(Actor.Of(http), "blade.restart-failed", $"{blade.PowerDriver} restart by {Actor.Of(http)} failed ({ex.Code}): {ex.Message}") { BladeId = id });
             return ApiProblems.From(ex.Code, ErrorKind.Failure, ex.Message);
         }
     }
