@@ -1,0 +1,287 @@
+#!/bin/bash
+# The virtual chassis behind `./bp lab`: the lab network (net.sh), the appliance serving it, QEMU blades.
+#
+#   lab.sh up [--port P] [--no-build]     network + appliance (DHCP/TFTP on bplab-h, HTTP on 10.99.0.1:8080,
+#                                         UI/API on 127.0.0.1:P, its own tgtd) + test donor v1 and v2 imported.
+#                                         Returns when the appliance is ready and the images are Active.
+#   lab.sh blade <name> --firmware bios|uefi [--bmc] [blade.sh start options]
+#                                         a QEMU blade on the chassis; --bmc also registers the blade in the
+#                                         appliance with its IPMI BMC (restarts then go through IPMI)
+#   lab.sh down                           blades, appliance (and its tgtd and database), network: all gone
+#   lab.sh demo                           up + one BIOS blade (blade1); prints the UI URL and how to sign in
+#   lab.sh status                         what runs, the UI URL, the blades
+#   lab.sh info <name>                    one blade: mac, serial log, QMP socket, BMC, power=on|off
+#   lab.sh env                            key=value lines for scripts and tests (url, token, data, ...)
+#
+# Settings: BP_LAB_PORT (UI/API port on 127.0.0.1, default 8480), BP_LAB_KEEP_DATA=1 (keep the appliance's
+# database, images and volumes across down/up), plus net.sh's BP_LAB_NS/BP_LAB_NET/BP_LAB_BMC_NET.
+# Runtime state: $BP_LAB_DIR/<ns>/ (default <repo>/.lab/bplab/): appliance.log, appliance/ (data), lab.env.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+PORT=${BP_LAB_PORT:-8480}
+SERVER=$NET.1
+APPLIANCE_DLL=${BP_LAB_APPLIANCE_DLL:-$LAB_REPO/src/BladeProvisioner.Appliance/bin/${BP_CONFIGURATION:-Debug}/net10.0/BladeProvisioner.Appliance.dll}
+DATA=$STATE/appliance
+ENV_FILE=$STATE/lab.env
+TGT_CONTROL_PORT=${BP_LAB_TGT_CONTROL_PORT:-7712}   # tgtd's control socket is a host-wide file: a port of its own
+IMAGE_NAME=test-donor
+
+die() { echo "lab: $*" >&2; exit 1; }
+now_ms() { date +%s%3N; }
+
+need() {
+    local missing=()
+    [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, taps, DHCP/TFTP ports, tgtd)"
+    for t in ip qemu-system-x86_64 ipmi_sim ipmitool tgtd tgtadm python3 curl; do
+        command -v "$t" > /dev/null || missing+=("$t")
+    done
+    for f in /usr/lib/ipxe/qemu/pxe-e1000.rom /usr/share/OVMF/OVMF_CODE_4M.fd /usr/lib/ipxe/undionly.kpxe /usr/lib/ipxe/ipxe.efi; do
+        [ -e "$f" ] || missing+=("$f")
+    done
+    [ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (./bp deps --test installs them)"
+}
+
+api() {   # api METHOD PATH [JSON]: the appliance's API with the lab's token; prints the body
+    local method=$1 path=$2 body=${3:-}
+    local args=(-sS -f --max-time 30 -X "$method" -H "Authorization: Bearer $(cat "$STATE/api-token")")
+    [ -z "$body" ] || args+=(-H 'content-type: application/json' -d "$body")
+    curl "${args[@]}" "http://127.0.0.1:$PORT$path"
+}
+
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+appliance_pid() { pid_of "$STATE/appliance.pid"; }
+
+build_appliance() {
+    local newest
+    if [ -f "$APPLIANCE_DLL" ]; then
+        newest=$(find "$LAB_REPO/src" -newer "$APPLIANCE_DLL" \( -name '*.cs' -o -name '*.csproj' -o -name '*.json' -o -name '*.sql' \) \
+            -not -path '*/obj/*' -not -path '*/bin/*' -print -quit)
+        [ -z "$newest" ] && return 0
+    fi
+    lab_log "building the appliance"
+    dotnet build "$LAB_REPO/src/BladeProvisioner.Appliance" -c "${BP_CONFIGURATION:-Debug}" -nologo -clp:ErrorsOnly -v:q >&2 \
+        || die "the appliance does not build"
+}
+
+start_appliance() {
+    mkdir -p "$DATA/incoming"
+    chmod 755 "$DATA"
+    # The embedded PostgreSQL runs as user postgres: it must be able to reach the data directory.
+    local d=$DATA
+    while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
+    [ -s "$STATE/api-token" ] || { umask 077; od -An -tx1 -N24 /dev/urandom | tr -d ' \n' > "$STATE/api-token"; }
+    local token; token=$(cat "$STATE/api-token")
+    local args=(
+        "--Appliance:DataDirectory=$DATA"
+        "--urls=http://127.0.0.1:$PORT;http://$SERVER:8080"
+        "--Auth:BootstrapApiToken=$token"
+        "--Dhcp:Enabled=true"
+        "--Dhcp:Interfaces:0:Name=$HOST_IF"
+        "--Dhcp:Interfaces:0:ServerAddress=$SERVER"
+        "--Dhcp:Scopes:0:Name=chassis"
+        "--Dhcp:Scopes:0:Subnet=$NET.0/24"
+        "--Dhcp:Scopes:0:Ranges:0=$NET.100-$NET.199"
+        "--Dhcp:Scopes:0:Domain=lab.bladeprovisioner.test"
+        "--Dhcp:Scopes:0:LeaseTime=01:00:00"
+        "--Dhcp:BootScriptUrl=http://$SERVER:8080/boot/ipxe"
+        "--Tftp:Enabled=true"
+        "--Tftp:Interfaces:0=$HOST_IF"
+        "--Targets:PortalAddress=$SERVER"
+        "--Targets:ControlPort=$TGT_CONTROL_PORT"
+        "--Targets:ManageTgtd=true"
+        "--Power:IpmiCipherSuite=3"
+        "--Power:IpmiRetries=2"
+        "--Logging:LogLevel:Npgsql=Warning"
+        "--Logging:LogLevel:Microsoft.EntityFrameworkCore=Warning"
+        "--Logging:LogLevel:Microsoft.AspNetCore=Warning"
+    )
+    rm -f "$STATE/appliance.pid"
+    # Own session, detached; the process writes its pid itself (setsid may fork).
+    setsid sh -c 'echo $$ > "$0"; exec "$@"' "$STATE/appliance.pid" dotnet "$APPLIANCE_DLL" "${args[@]}" \
+        >> "$STATE/appliance.log" 2>&1 < /dev/null &
+    local i=0
+    while [ ! -s "$STATE/appliance.pid" ] && [ $i -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
+    lab_log "appliance started (pid $(cat "$STATE/appliance.pid")), log $STATE/appliance.log"
+    local deadline=$(( $(date +%s) + ${BP_LAB_READY_TIMEOUT:-180} ))
+    until curl -sf --max-time 2 "http://127.0.0.1:$PORT/health/ready" > /dev/null 2>&1; do
+        [ -n "$(appliance_pid || true)" ] || die "the appliance exited: $(tail -n 15 "$STATE/appliance.log")"
+        [ "$(date +%s)" -lt $deadline ] || die "the appliance is not ready after ${BP_LAB_READY_TIMEOUT:-180}s: $(curl -s "http://127.0.0.1:$PORT/health/ready")"
+        sleep 0.3
+    done
+}
+
+# import VERSION: builds test donor vN into <data>/incoming and imports it (new version of test-donor)
+# unless that version's label is already imported. Prints the image id.
+import_donor() {
+    local v=$1 file=$DATA/incoming/test-donor-v$1.img existing
+    existing=$(api GET "/api/images?name=$IMAGE_NAME" | json "' '.join(str(i['id']) for i in d if (i.get('notes') or '') == 'test-donor-v$v' and i['state'] != 'Retired')")
+    if [ -n "$existing" ]; then echo "${existing%% *}"; return 0; fi
+    "$LAB_REPO/images/build-test-donor.sh" --version "$v" --out "$file" > /dev/null
+    local body reply id
+    body=$(printf '{"name":"%s","operatingSystem":"BladeProvisioner test donor","bootMode":"Both","path":"%s","notes":"test-donor-v%s"}' "$IMAGE_NAME" "$file" "$v")
+    reply=$(api POST /api/images/import "$body") || die "import of $file refused"
+    id=$(echo "$reply" | json "d['image']['id']")
+    local state i=0
+    while :; do
+        state=$(api GET "/api/images/$id" | json "d['state']")
+        [ "$state" = Active ] && break
+        [ $i -lt 600 ] || die "image $id (test-donor-v$v) is still $state"
+        case "$state" in Failed|Retired) die "image $id (test-donor-v$v) import ended $state" ;; esac
+        sleep 0.2; i=$((i + 1))
+    done
+    echo "$id"
+}
+
+write_env() {
+    cat > "$ENV_FILE" <<EOF
+url=http://127.0.0.1:$PORT
+blade_url=http://$SERVER:8080
+token_file=$STATE/api-token
+data=$DATA
+log=$STATE/appliance.log
+state=$STATE
+ns=$NS
+server=$SERVER
+host_if=$HOST_IF
+tgt_control_port=$TGT_CONTROL_PORT
+image_v1=$1
+image_v2=$2
+EOF
+}
+
+up() {
+    need
+    if [ -n "$(appliance_pid || true)" ] && ns_exists; then
+        lab_log "already up: http://127.0.0.1:$PORT"; cat "$ENV_FILE"; return 0
+    fi
+    local t0; t0=$(now_ms)
+    trap 'rc=$?; [ $rc -eq 0 ] || { lab_log "up failed, tearing down (appliance log: $STATE/appliance.log)"; down; }; exit $rc' EXIT
+    build_appliance
+    [ "${BP_LAB_KEEP_DATA:-0}" = 1 ] || { stop_appliance; rm -rf "$DATA"; }
+    "$LAB_HERE/net.sh" up
+    mkdir -p "$STATE"
+    : > "$STATE/appliance.log"
+    start_appliance
+    lab_log "appliance ready after $(( ($(now_ms) - t0) / 1000 )) s; importing the test donor (v1, v2)"
+    local v1 v2
+    v1=$(import_donor 1)
+    v2=$(import_donor 2)
+    write_env "$v1" "$v2"
+    trap - EXIT
+    lab_log "up in $(( ($(now_ms) - t0) / 1000 )) s. UI/API: http://127.0.0.1:$PORT  (API token: $STATE/api-token)"
+    sign_in_hint
+    cat "$ENV_FILE"
+}
+
+# The web UI wants a user: on a fresh database the appliance logs a one-time setup token for /setup.
+sign_in_hint() {
+    local line; line=$(grep -a -m1 -o 'Open /setup.*' "$STATE/appliance.log" 2>/dev/null | cut -c1-200 || true)
+    [ -z "$line" ] || lab_log "web UI sign-in: $line  (at http://127.0.0.1:$PORT/setup)"
+}
+
+demo() {
+    up > /dev/null
+    if [ ! -f "$STATE/blades/blade1/index" ]; then blade blade1 --firmware bios > /dev/null; fi
+    local qmp="$STATE/blades/blade1/qmp.sock" t0; t0=$(date +%s)
+    lab_log "blade1 is PXE-booting (QEMU under TCG); waiting for the appliance's menu on its console"
+    python3 "$LAB_HERE/vgatext.py" "$qmp" --wait 'test-donor v[0-9]' --timeout 240 > /dev/null \
+        || die "blade1 did not show the menu; its console: python3 $LAB_HERE/vgatext.py $qmp"
+    sleep 1
+    lab_log "menu shown after $(( $(date +%s) - t0 )) s; choosing the image as an operator would (keys: up, enter)"
+    python3 "$LAB_HERE/qmp.py" "$qmp" send-keys up ret > /dev/null
+    lab_log "cloning its boot LUN, restarting it, booting it from iSCSI…"
+    local marker
+    marker=$(BP_LAB_NS=$NS "$LAB_HERE/blade.sh" wait blade1 BLADEPROVISIONER-OS --timeout 300) \
+        || die "blade1 did not reach its OS; serial log: $STATE/blades/blade1/serial.log"
+    lab_log "blade1 is running from its own iSCSI LUN $(( $(date +%s) - t0 )) s after power-on: $marker"
+    cat <<EOT
+The virtual chassis is up; blade1 (BIOS) chose an image in the appliance's menu, was provisioned and booted its OS
+from its own iSCSI LUN. Look at it in the web UI (blades, its timeline, the clone job).
+  web UI / API     http://127.0.0.1:$PORT   (API token for scripts: $STATE/api-token)
+  blade1 console   python3 $LAB_HERE/vgatext.py $STATE/blades/blade1/qmp.sock
+  pick the image   python3 $LAB_HERE/qmp.py $STATE/blades/blade1/qmp.sock send-keys up ret
+  watch its OS     $LAB_HERE/blade.sh wait blade1 BLADEPROVISIONER-OS   (BP_LAB_NS=$NS)
+  more blades      ./bp lab blade blade2 --firmware uefi
+  tear down        ./bp lab down
+EOT
+    sign_in_hint
+}
+
+stop_appliance() {
+    local pid; pid=$(appliance_pid || true)
+    if [ -n "$pid" ]; then
+        # SIGTERM: the appliance stops its own tgtd and its embedded PostgreSQL on a clean shutdown.
+        kill_wait "$pid" 30
+    fi
+    rm -f "$STATE/appliance.pid"
+    # After a hard kill: the tgtd it started (own control port) and the embedded cluster are left behind.
+    if tgtadm -C "$TGT_CONTROL_PORT" --lld iscsi --op show --mode target > /dev/null 2>&1; then
+        local tid
+        for tid in $(tgtadm -C "$TGT_CONTROL_PORT" --lld iscsi --op show --mode target | awk '/^Target/ { sub(":", "", $2); print $2 }'); do
+            tgtadm -C "$TGT_CONTROL_PORT" --lld iscsi --op delete --mode target --tid "$tid" --force > /dev/null 2>&1 || true
+        done
+        tgtadm -C "$TGT_CONTROL_PORT" --op delete --mode system > /dev/null 2>&1 || true
+    fi
+    if [ -f "$DATA/postgres/data/postmaster.pid" ]; then
+        local bin; bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+        [ -z "$bin" ] || su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$DATA/postgres/data' -m fast -w stop" > /dev/null 2>&1 || true
+    fi
+}
+
+down() {
+    if [ -d "$STATE/blades" ]; then
+        for b in "$STATE"/blades/*/; do [ -d "$b" ] && "$LAB_HERE/blade.sh" stop "$(basename "$b")" 2> /dev/null || true; done
+    fi
+    stop_appliance
+    "$LAB_HERE/net.sh" down
+    rm -f "$ENV_FILE"
+}
+
+blade() {
+    [ $# -ge 1 ] || die "usage: lab.sh blade <name> --firmware bios|uefi [--bmc]"
+    local name=$1; shift
+    local register=0 args=()
+    while [ $# -gt 0 ]; do
+        case "$1" in --bmc) register=1; shift ;; *) args+=("$1"); shift ;; esac
+    done
+    [ -f "$ENV_FILE" ] || die "the lab is not up (./bp lab up)"
+    local info; info=$("$LAB_HERE/blade.sh" start "$name" "${args[@]}")
+    echo "$info"
+    if [ "$register" = 1 ]; then
+        local mac bmc user password id
+        mac=$(sed -n 's/^mac=//p' <<< "$info"); bmc=$(sed -n 's/^bmc_address=//p' <<< "$info")
+        user=$(sed -n 's/^bmc_user=//p' <<< "$info"); password=$(sed -n 's/^bmc_password=//p' <<< "$info")
+        id=$(api GET /api/blades | json "' '.join(str(b['id']) for b in d if b['bootMac'].lower() == '$mac')")
+        [ -n "$id" ] || id=$(api POST /api/blades "{\"bootMac\":\"$mac\"}" | json "d['id']")
+        api PATCH "/api/blades/$id" "{\"powerDriver\":\"Ipmi\",\"bmcAddress\":\"$bmc\",\"bmcUsername\":\"$user\",\"bmcPassword\":\"$password\"}" > /dev/null
+        echo "blade_id=$id"
+    fi
+    lab_log "blade $name powered on; watch it at http://127.0.0.1:$PORT"
+}
+
+status() {
+    if ! ns_exists; then echo "down"; return 1; fi
+    local pid; pid=$(appliance_pid || true)
+    if [ -n "$pid" ]; then
+        echo "appliance pid=$pid url=http://127.0.0.1:$PORT ready=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health/ready")"
+    else
+        echo "appliance not running (log: $STATE/appliance.log)"
+    fi
+    "$LAB_HERE/net.sh" status
+}
+
+cmd=${1:-}; shift || true
+case "$cmd" in
+    up) while [ $# -gt 0 ]; do case "$1" in --port) PORT=$2; shift 2 ;; --no-build) APPLIANCE_NOBUILD=1; shift ;; *) die "unknown option $1" ;; esac; done
+        [ -z "${APPLIANCE_NOBUILD:-}" ] || build_appliance() { [ -f "$APPLIANCE_DLL" ] || die "not built: $APPLIANCE_DLL"; }
+        up ;;
+    down) down ;;
+    demo) demo ;;
+    status) status ;;
+    blade) blade "$@" ;;
+    info) [ $# -eq 1 ] || die "usage: lab.sh info <name>"; "$LAB_HERE/blade.sh" info "$1" ;;
+    env) [ -f "$ENV_FILE" ] || die "the lab is not up"; cat "$ENV_FILE" ;;
+    *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+esac

@@ -1,0 +1,218 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace BladeProvisioner.EndToEnd;
+
+/// <summary>
+/// The end-to-end proof on the virtual chassis: QEMU blades PXE-boot from the appliance, an operator picks an image in
+/// the menu, the appliance clones and exports it, and the blade boots its OS from its own iSCSI LUN with CHAP. One lab,
+/// one appliance, one donor for all scenarios; they run one after another (TCG boots share two cores).
+/// </summary>
+public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFixture<ChassisFixture>
+{
+    private static readonly SemaphoreSlim SharedLock = new(1, 1);
+
+    [Fact]
+    public async Task Scenario1_BiosBlade_OperatorChoosesImageInMenu_BootsOsFromItsIscsiLunWithChap()
+    {
+        chassis.RequireUp();
+        var ct = TestContext.Current.CancellationToken;
+        var provisioned = await SharedAsync("bios", () => MenuFlow.NewBladeAsync(chassis, "e2e-bios", "bios", "test-donor-v2", CancellationToken.None));
+
+        Assert.Equal("test-donor-v2", provisioned.Marker.Image);
+        Assert.StartsWith("iqn.", provisioned.Marker.Target, StringComparison.Ordinal);
+        var target = await TargetAsync((string)provisioned.Volume["targetIqn"]!, ct);
+        Assert.Contains((string)provisioned.Volume["chapUser"]!, target, StringComparison.Ordinal);   // CHAP account bound
+        Assert.Contains(provisioned.Marker.Initiator, target, StringComparison.Ordinal);              // ACL: this blade only
+    }
+
+    [Fact]
+    public async Task Scenario2_UefiBlade_FirmwarePxeFetchesIpxeEfiOverTftp_ThenMenuCloneAndOsFromLun()
+    {
+        chassis.RequireUp();
+        var ct = TestContext.Current.CancellationToken;
+        var provisioned = await SharedAsync("uefi", () => MenuFlow.NewBladeAsync(chassis, "e2e-uefi", "uefi", "test-donor-v2", CancellationToken.None));
+
+        var timeline = await chassis.Api.TimelineAsync(provisioned.Id, ct);
+        Assert.Contains(timeline, e => e.Kind == "tftp.transfer" && e.Summary.Contains("ipxe.efi", StringComparison.Ordinal));
+        Assert.Equal("test-donor-v2", provisioned.Marker.Image);
+    }
+
+    [Fact]
+    public async Task Scenario3_TwoBladesFromOneDonorAtOnce_GetTheirOwnIdentities_AndCannotReachEachOthersLun()
+    {
+        chassis.RequireUp();
+        var ct = TestContext.Current.CancellationToken;
+        var both = await Task.WhenAll(
+            MenuFlow.NewBladeAsync(chassis, "e2e-pair-a", "bios", "test-donor-v2", ct),
+            MenuFlow.NewBladeAsync(chassis, "e2e-pair-b", "bios", "test-donor-v2", ct));
+        var (a, b) = (both[0], both[1]);
+
+        Assert.Equal((long)a.Volume["donorImageId"]!, (long)b.Volume["donorImageId"]!);
+        Assert.NotEqual(a.Marker.Target, b.Marker.Target);
+        Assert.NotEqual(a.Marker.Initiator, b.Marker.Initiator);
+        Assert.NotEqual(a.Marker.Host, b.Marker.Host);
+        Assert.NotEqual((string)a.Volume["scsiSerial"]!, (string)b.Volume["scsiSerial"]!);
+        Assert.NotEqual((string)a.Volume["wwn"]!, (string)b.Volume["wwn"]!);
+        Assert.NotEqual((string)a.Volume["chapUser"]!, (string)b.Volume["chapUser"]!);
+        var diskA = DiskIdentity((string)a.Volume["backingPath"]!);
+        var diskB = DiskIdentity((string)b.Volume["backingPath"]!);
+        Assert.NotEqual(diskA, diskB);   // MBR disk signature / GPT disk GUID rewritten per clone
+
+        // Each target admits only its own blade: its ACL names that blade's initiator and its CHAP account, no other.
+        foreach (var (mine, other) in new[] { (a, b), (b, a) })
+        {
+            var target = await TargetAsync(mine.Marker.Target, ct);
+            Assert.Contains(mine.Marker.Initiator, target, StringComparison.Ordinal);
+            Assert.DoesNotContain(other.Marker.Initiator, target, StringComparison.Ordinal);
+            Assert.Contains((string)mine.Volume["chapUser"]!, target, StringComparison.Ordinal);
+            Assert.DoesNotContain((string)other.Volume["chapUser"]!, target, StringComparison.Ordinal);
+
+            // A real login as the other blade's initiator is refused.
+            var login = await chassis.Lab.ExecAsync("iscsi-inq", ["-i", other.Marker.Initiator, $"iscsi://{chassis.Lab.Server}/{mine.Marker.Target}/1"], ct);
+            Assert.True(login.ExitCode != 0, $"{other.Marker.Initiator} logged in to {mine.Marker.Target}: {login.StandardOutput}");
+        }
+    }
+
+    [Fact]
+    public async Task Scenario4_ProvisionedBladePowerCycledThroughIpmi_BootsStraightToItsLun_NoMenu()
+    {
+        chassis.RequireUp();
+        var ct = TestContext.Current.CancellationToken;
+        var provisioned = await SharedAsync("bios", () => MenuFlow.NewBladeAsync(chassis, "e2e-bios", "bios", "test-donor-v2", CancellationToken.None));
+        var blade = provisioned.Blade;
+
+        // The admin gives the appliance the blade's BMC; the test donor powers itself off after its marker.
+        await chassis.Api.SendAsync(HttpMethod.Patch, $"/api/blades/{provisioned.Id}", new JsonObject
+        {
+            ["powerDriver"] = "Ipmi", ["bmcAddress"] = blade.BmcAddress, ["bmcUsername"] = blade.BmcUser, ["bmcPassword"] = blade.BmcPassword,
+        }, ct);
+        await WaitPoweredOffAsync(blade, ct);
+        var before = (await chassis.Api.TimelineAsync(provisioned.Id, ct)).Max(e => e.Id);
+        var offset = blade.SerialOffset;
+
+        var powerOn = DateTimeOffset.UtcNow;
+        await chassis.Api.SendAsync(HttpMethod.Post, $"/api/blades/{provisioned.Id}/restart", null, ct);
+        var line = await blade.WaitSerialAsync(OsMarker.Any, offset, TimeSpan.FromMinutes(3), ct);
+        var marker = OsMarker.Parse(line);
+        var times = new StageTimes($"blade {blade.Name}: IPMI power-on of a provisioned blade to OS marker", powerOn);
+        times.Mark("OS marker (serial console)", DateTimeOffset.UtcNow);
+        var events = await chassis.Api.TimelineAsync(provisioned.Id, ct);
+        times.FromTimeline(events, before, ("blade.restarted", "IPMI power on (appliance API)"));
+        MenuFlow.AddBootStages(times, events, before);
+        times.FromTimeline(events, before, ("boot.sanboot", "sanboot script served"));
+        times.Report(chassis.Lab.Repository);
+
+        Assert.Equal(provisioned.Marker, marker);
+        var after = events.Where(e => e.Id > before).ToList();
+        Assert.Contains(after, e => e.Kind == "blade.restarted" && e.Summary.Contains("IPMI", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(after, e => e.Kind == "boot.sanboot");
+        Assert.DoesNotContain(after, e => e.Kind == "boot.menu");
+    }
+
+    [Fact]
+    public async Task Scenario5_Decommission_ThenReprovisionWithAnotherImageVersion()
+    {
+        chassis.RequireUp();
+        var ct = TestContext.Current.CancellationToken;
+        var provisioned = await SharedAsync("uefi", () => MenuFlow.NewBladeAsync(chassis, "e2e-uefi", "uefi", "test-donor-v2", CancellationToken.None));
+        var blade = provisioned.Blade;
+        var oldTarget = provisioned.Marker.Target;
+        var oldFile = (string)provisioned.Volume["backingPath"]!;
+        await WaitPoweredOffAsync(blade, ct);
+
+        var job = await chassis.Api.SendAsync(HttpMethod.Post, $"/api/blades/{provisioned.Id}/decommission", null, ct);
+        await chassis.Api.WaitForJobAsync((long)job!["id"]!, TimeSpan.FromMinutes(2), ct);
+        var row = await chassis.Api.GetAsync($"/api/blades/{provisioned.Id}", ct);
+        Assert.Equal("Discovered", (string?)row!["state"]);
+        Assert.DoesNotContain(await chassis.Api.ListAsync($"/api/volumes?bladeId={provisioned.Id}", ct), v => (string?)v!["state"] != "Deleting");
+        Assert.False(File.Exists(oldFile), $"volume file {oldFile} is still there after decommission");
+        Assert.DoesNotContain(oldTarget, await TargetsAsync(ct), StringComparison.Ordinal);
+
+        // An admin offers version 1 only; the operator powers the blade on and picks it in the menu.
+        await chassis.OfferOnlyAsync(chassis.ImageV1, ct);
+        try
+        {
+            var before = (await chassis.Api.TimelineAsync(provisioned.Id, ct)).Max(e => e.Id);
+            var offset = blade.SerialOffset;
+            var powerOn = DateTimeOffset.UtcNow;
+            await chassis.Lab.IpmiAsync(blade, ct, "power", "on");
+            var again = await MenuFlow.ChooseAndBootAsync(chassis, blade, provisioned.Id, powerOn, before, offset, "test-donor-v1", ct);
+            Assert.Equal(chassis.ImageV1, (long)again.Volume["donorImageId"]!);
+            Assert.NotEqual((string)provisioned.Volume["scsiSerial"]!, (string)again.Volume["scsiSerial"]!);
+        }
+        finally
+        {
+            await chassis.SetImageStateAsync(chassis.ImageV2, "Active", CancellationToken.None);
+        }
+    }
+
+    /// <summary>A provisioning shared by two scenarios runs once, whichever scenario comes first.</summary>
+    private async Task<ProvisionedBlade> SharedAsync(string key, Func<Task<ProvisionedBlade>> provision)
+    {
+        Task<ProvisionedBlade> task;
+        await SharedLock.WaitAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            if (!chassis.Shared.TryGetValue(key, out task!))
+            {
+                task = provision();
+                chassis.Shared[key] = task;
+            }
+        }
+        finally
+        {
+            SharedLock.Release();
+        }
+
+        return await task;
+    }
+
+    private async Task WaitPoweredOffAsync(VirtualBlade blade, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var info = await chassis.Lab.RunAsync(TimeSpan.FromSeconds(30), ct, "info", blade.Name);
+            if (info.GetValueOrDefault("power") == "off")
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"blade {blade.Name} did not power off after its OS marker");
+            await Task.Delay(250, ct);
+        }
+    }
+
+    private async Task<string> TargetsAsync(CancellationToken ct)
+    {
+        var show = await chassis.Lab.ExecAsync("tgtadm", ["-C", Lab.TgtControlPort.ToString(CultureInfo.InvariantCulture), "--lld", "iscsi", "--op", "show", "--mode", "target"], ct);
+        Assert.True(show.ExitCode == 0, "tgtadm show failed: " + show.StandardError);
+        return show.StandardOutput;
+    }
+
+    /// <summary>tgtadm's description of one target (from its "Target N: iqn" line to the next target).</summary>
+    private async Task<string> TargetAsync(string iqn, CancellationToken ct)
+    {
+        var all = await TargetsAsync(ct);
+        var start = all.IndexOf(": " + iqn + "\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"target {iqn} is not exported by tgtd:\n{all}");
+        var next = TargetLine().Match(all, start + iqn.Length);
+        return next.Success ? all[start..next.Index] : all[start..];
+    }
+
+    /// <summary>MBR disk signature (bytes 440-443) and the GPT disk GUID if present: what identifies the disk to the OS.</summary>
+    private static string DiskIdentity(string path)
+    {
+        using var file = File.OpenRead(path);
+        var head = new byte[1024];
+        file.ReadExactly(head);
+        var mbr = Convert.ToHexString(head.AsSpan(440, 4));
+        var gpt = head.AsSpan(512, 8).SequenceEqual("EFI PART"u8) ? Convert.ToHexString(head.AsSpan(512 + 56, 16)) : "-";
+        return mbr + "/" + gpt;
+    }
+
+    [GeneratedRegex(@"^Target \d+: ", RegexOptions.Multiline)]
+    private static partial Regex TargetLine();
+}

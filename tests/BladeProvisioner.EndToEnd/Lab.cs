@@ -1,0 +1,108 @@
+using BladeProvisioner.Platform.Processes;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace BladeProvisioner.EndToEnd;
+
+/// <summary>
+/// Drives <c>deploy/lab/lab.sh</c> (the same script behind <c>./bp lab</c>) on a chassis of the tests' own: namespace
+/// bplabe2e, chassis 10.99.20.0/24, BMCs 10.99.21.0/24, UI/API on 127.0.0.1:8481, tgtd control port 7713 — so a
+/// developer's own <c>./bp lab</c> (bplab, 10.99.0/1) keeps running beside the tests.
+/// </summary>
+internal sealed class Lab
+{
+    public const string Namespace = "bplabe2e";
+    public const string Net = "10.99.20";
+    public const int ApiPort = 8481;
+    public const int TgtControlPort = 7713;
+
+    private readonly ProcessRunner _runner = new(NullLogger<ProcessRunner>.Instance);
+
+    public Lab(string repository)
+    {
+        Repository = repository;
+        Script = Path.Combine(repository, "deploy", "lab", "lab.sh");
+    }
+
+    public string Repository { get; }
+
+    public string Script { get; }
+
+    public string Server => Net + ".1";
+
+    public IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>
+    {
+        ["BP_LAB_NS"] = Namespace,
+        ["BP_LAB_NET"] = Net,
+        ["BP_LAB_BMC_NET"] = "10.99.21",
+        ["BP_LAB_PORT"] = ApiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["BP_LAB_TGT_CONTROL_PORT"] = TgtControlPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["BP_LAB_KEEP_DATA"] = "0",
+    };
+
+    /// <summary>The repository root: the directory holding <c>bp</c> and the solution, above the test binaries.</summary>
+    public static string FindRepository()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "bp")) && File.Exists(Path.Combine(dir.FullName, "BladeProvisioner.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Could not find the repository root (bp, BladeProvisioner.sln) above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Runs lab.sh; returns its key=value output lines. Fails with the script's own words.</summary>
+    public async Task<Dictionary<string, string>> RunAsync(TimeSpan timeout, CancellationToken ct, params string[] arguments)
+    {
+        var spec = new ProcessSpec(Script, arguments) { Timeout = timeout, Environment = Environment, WorkingDirectory = Repository };
+        var result = await _runner.TryRunAsync(spec, ct);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"lab.sh {string.Join(' ', arguments)} failed ({result.ExitCode}) after {result.Elapsed.TotalSeconds:0.0} s:\n{Tail(result.StandardError, 3000)}\n{Tail(result.StandardOutput, 1000)}");
+        }
+
+        return ParseKeyValues(result.StandardOutput);
+    }
+
+    /// <summary>Any other program (tgtadm, iscsi-ls), never throwing: the caller judges the exit code.</summary>
+    public Task<ProcessResult> ExecAsync(string program, IReadOnlyList<string> arguments, CancellationToken ct) =>
+        _runner.TryRunAsync(new ProcessSpec(program, arguments) { Timeout = TimeSpan.FromSeconds(60) }, ct);
+
+    public async Task<VirtualBlade> StartBladeAsync(string name, string firmware, CancellationToken ct)
+    {
+        var info = await RunAsync(TimeSpan.FromMinutes(2), ct, "blade", name, "--firmware", firmware);
+        return new VirtualBlade(name, firmware, info);
+    }
+
+    /// <summary>Powers a blade through its BMC the way an admin would (ipmitool against ipmi_sim).</summary>
+    public async Task IpmiAsync(VirtualBlade blade, CancellationToken ct, params string[] command)
+    {
+        var args = new List<string> { "-I", "lanplus", "-C", "3", "-H", blade.BmcAddress, "-p", "623", "-U", blade.BmcUser, "-E" };
+        args.AddRange(command);
+        var env = new Dictionary<string, string> { ["IPMI_PASSWORD"] = blade.BmcPassword };
+        var result = await _runner.TryRunAsync(new ProcessSpec("ipmitool", args) { Environment = env, Timeout = TimeSpan.FromSeconds(60) }, ct);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ipmitool {string.Join(' ', command)} against {blade.Name}'s BMC failed: {result.StandardError}");
+        }
+    }
+
+    internal static Dictionary<string, string> ParseKeyValues(string text)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = line.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0 && !line[..eq].Contains(' ', StringComparison.Ordinal))
+            {
+                values[line[..eq]] = line[(eq + 1)..];
+            }
+        }
+
+        return values;
+    }
+
+    private static string Tail(string text, int max) => text.Length > max ? text[^max..] : text;
+}

@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace BladeProvisioner.EndToEnd;
+
+/// <summary>
+/// What an operator does at a blade's console: power it on, wait for the appliance's menu, pick the image with the
+/// keyboard (QMP send-key), watch the progress screen, and see the OS come up from the blade's own LUN.
+/// </summary>
+internal static partial class MenuFlow
+{
+    private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>Powers on a new blade and provisions it through the menu.</summary>
+    public static async Task<ProvisionedBlade> NewBladeAsync(ChassisFixture chassis, string name, string firmware, string expectedImage, CancellationToken ct)
+    {
+        var powerOn = DateTimeOffset.UtcNow;
+        var blade = await chassis.Lab.StartBladeAsync(name, firmware, ct);
+        var row = await chassis.Api.WaitForBladeAsync(blade.Mac, BootTimeout, ct);
+        return await ChooseAndBootAsync(chassis, blade, (long)row["id"]!, powerOn, 0, 0, expectedImage, ct);
+    }
+
+    /// <summary>The blade is on its way to the menu (powered on after <paramref name="afterEventId"/>): choose, boot, check.</summary>
+    public static async Task<ProvisionedBlade> ChooseAndBootAsync(
+        ChassisFixture chassis, VirtualBlade blade, long bladeId, DateTimeOffset powerOn, long afterEventId, long serialOffset, string expectedImage, CancellationToken ct)
+    {
+        var api = chassis.Api;
+        var times = new StageTimes($"blade {blade.Name} ({blade.Firmware}): power-on, menu choice, clone, restart, OS", powerOn);
+        var shots = Path.Combine(chassis.Lab.Repository, "artifacts", "e2e", "screenshots");
+        Directory.CreateDirectory(shots);
+        try
+        {
+            await api.WaitForEventAsync(bladeId, "boot.menu", afterEventId, BootTimeout, ct);
+            var lastMenuEvent = await SeeMenuAsync(api, blade, bladeId, afterEventId, serialOffset, ct);
+            await CaptureAsync(blade, Path.Combine(shots, $"pxe-menu-{blade.Firmware}.png"), ct);
+
+            var chosen = await PressAsync(chassis, blade, bladeId, lastMenuEvent, serialOffset, times, ct);
+            if (blade.Firmware == "bios")
+            {
+                // The progress screen lasts a few seconds: capture it if it is still there.
+                try
+                {
+                    await blade.WaitScreenAsync(PreparingPattern(), TimeSpan.FromSeconds(8), ct);
+                    await CaptureAsync(blade, Path.Combine(shots, "pxe-progress-bios.png"), ct);
+                }
+                catch (TimeoutException)
+                {
+                }
+            }
+
+            var sanboot = await api.WaitForEventAsync(bladeId, "boot.sanboot", chosen.Id, BootTimeout, ct);
+            var line = await blade.WaitSerialAsync(OsMarker.Any, serialOffset, BootTimeout, ct);
+            times.Mark("OS marker (serial console)", DateTimeOffset.UtcNow);
+            var marker = OsMarker.Parse(line);
+
+            var events = await api.TimelineAsync(bladeId, ct);
+            AddBootStages(times, events, afterEventId);
+            times.FromTimeline(events, chosen.Id - 1, ("boot.chosen", "clone job created"), ("job.started", "clone started"), ("volume.cloned", "clone done, table personalised"),
+                ("volume.exported", "target exported (ACL, CHAP)"), ("blade.restart", "restart: in-band iPXE reboot"), ("blade.restarted", "restart: through the BMC"));
+            var restart = events.FirstOrDefault(e => e.Id > chosen.Id && e.Kind is "blade.restart" or "blade.restarted");
+            times.FromTimeline(events, restart?.Id ?? chosen.Id, ("dhcp.ack", "DHCP ack after restart"), ("boot.sanboot", "sanboot script served"));
+            times.Report(chassis.Lab.Repository);
+            var choiceToMarker = times.Between("menu choice (key press)", "OS marker (serial console)");
+            TestContext.Current.TestOutputHelper?.WriteLine($"Menu choice to OS marker: {choiceToMarker.TotalSeconds:0.0} s; sanboot served at {sanboot.At:HH:mm:ss.fff}");
+
+            var volume = (await api.ListAsync($"/api/volumes?bladeId={bladeId}", ct)).Single(v => (string?)v!["state"] == "Exported")!;
+            var bladeRow = await api.GetAsync($"/api/blades/{bladeId}", ct) ?? throw new InvalidOperationException("blade vanished");
+            Assert.Equal(expectedImage, marker.Image);
+            Assert.Equal((string?)volume["targetIqn"], marker.Target);
+            Assert.Equal((string?)bladeRow["initiatorIqn"], marker.Initiator);
+            Assert.Equal((string?)bladeRow["hostname"], marker.Host);
+            Assert.Equal("Active", (string?)bladeRow["state"]);
+            return new ProvisionedBlade(blade, bladeId, volume, marker);
+        }
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            var events = await api.TimelineAsync(bladeId, ct);
+            throw new InvalidOperationException(
+                $"{ex.Message}\nBlade {blade.Name} timeline:\n{string.Join('\n', events.TakeLast(30).Select(e => $"  {e.At:HH:mm:ss.fff} {e.Kind} {e.Summary}"))}\n" +
+                $"Appliance warnings:\n{chassis.ApplianceLogTail()}", ex);
+        }
+    }
+
+    /// <summary>Stages before the choice: DHCP, TFTP (UEFI firmware PXE), the entry script, identity, menu.</summary>
+    public static void AddBootStages(StageTimes times, IReadOnlyList<TimelineEvent> events, long afterId) =>
+        times.FromTimeline(events, afterId, ("dhcp.offer", "DHCP offer"), ("dhcp.ack", "DHCP ack"), ("tftp.transfer", "TFTP iPXE binary sent"),
+            ("boot.entry", "boot script (entry)"), ("boot.identify", "blade identified"), ("boot.menu", "menu served"));
+
+    /// <summary>Looks at the console like the operator: BIOS iPXE draws on VGA only; UEFI iPXE also writes the serial port.</summary>
+    private static async Task<long> SeeMenuAsync(ApplianceApi api, VirtualBlade blade, long bladeId, long afterEventId, long serialOffset, CancellationToken ct)
+    {
+        if (blade.Firmware == "bios")
+        {
+            await blade.WaitScreenAsync(MenuPattern(), TimeSpan.FromSeconds(60), ct);
+        }
+        else
+        {
+            await blade.WaitSerialAsync(MenuPattern(), serialOffset, TimeSpan.FromSeconds(60), ct);
+            await Task.Delay(1000, ct); // the menu is drawn after its items are printed
+        }
+
+        return (await api.TimelineAsync(bladeId, ct)).Where(e => e.Id > afterEventId && e.Kind == "boot.menu").Max(e => e.Id);
+    }
+
+    /// <summary>The image is the item above the default (Refresh): Up, Enter. Pressed again if a menu refresh ate the keys.</summary>
+    private static async Task<TimelineEvent> PressAsync(ChassisFixture chassis, VirtualBlade blade, long bladeId, long menuEventId, long serialOffset, StageTimes times, CancellationToken ct)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            await QmpClient.SendKeysAsync(blade.Qmp, ["up", "ret"], ct);
+            times.Mark("menu choice (key press)", DateTimeOffset.UtcNow);
+            try
+            {
+                return await chassis.Api.WaitForEventAsync(bladeId, "boot.chosen", menuEventId, TimeSpan.FromSeconds(20), ct);
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+                menuEventId = await SeeMenuAsync(chassis.Api, blade, bladeId, menuEventId - 1, serialOffset, ct);
+            }
+        }
+    }
+
+    private static async Task CaptureAsync(VirtualBlade blade, string path, CancellationToken ct)
+    {
+        try
+        {
+            await QmpClient.ScreendumpPngAsync(blade.Qmp, path, ct);
+        }
+        catch (IOException ex)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine($"screendump {path} failed: {ex.Message}");
+        }
+    }
+
+    [GeneratedRegex(@"test-donor v\d")]
+    private static partial Regex MenuPattern();
+
+    [GeneratedRegex("preparing|Restarting|ready")]
+    private static partial Regex PreparingPattern();
+}
