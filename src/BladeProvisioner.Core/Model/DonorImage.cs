@@ -25,6 +25,9 @@ public sealed class DonorImage
     /// <summary>Lower-case hex SHA-256 of the raw image, set when the import finishes.</summary>
     public string? Sha256 { get; set; }
 
+    /// <summary>JSON array of preflight findings ({level, check, message}); null until the import ran them.</summary>
+    public string? Preflight { get; set; }
+
     public string? Notes { get; set; }
     public string? CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

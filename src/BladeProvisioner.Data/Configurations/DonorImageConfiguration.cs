@@ -13,5 +13,6 @@ internal sealed class DonorImageConfiguration : IEntityTypeConfiguration<DonorIm
         builder.HasIndex(i => new { i.Name, i.Version }).IsUnique();
         builder.Property(i => i.RowVersion).IsRowVersion();
         builder.Ignore(i => i.DisplayName);
+        builder.Property(i => i.Preflight).HasColumnType("jsonb");
     }
 }

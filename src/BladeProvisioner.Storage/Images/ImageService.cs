@@ -99,6 +99,78 @@ public sealed partial class ImageService(
         return (image, job);
     }
 
+    /// <summary>
+    /// Capture: the blade's boot volume becomes the next version of <paramref name="request"/>'s image name, through the
+    /// same durable job as an import (copy with checkpoints, SHA-256, preflight, then Active). Capture a blade that is
+    /// powered off, or the copy is only as consistent as a power cut.
+    /// </summary>
+    public async Task<(DonorImage Image, Job Job)> CaptureAsync(long bladeId, ImportImageRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (ValidateName(request.Name) is { } problem)
+        {
+            throw DomainException.Invalid(ErrorCodes.ValidationFailed, problem);
+        }
+
+        if (string.IsNullOrWhiteSpace(request.OperatingSystem))
+        {
+            throw DomainException.Invalid(ErrorCodes.ValidationFailed, "An operating system description is required.");
+        }
+
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (!await db.Blades.AnyAsync(b => b.Id == bladeId, cancellationToken))
+        {
+            throw DomainException.NotFound(ErrorCodes.BladeNotFound, $"Blade {bladeId} does not exist.");
+        }
+
+        var volume = await db.BootVolumes.AsNoTracking()
+            .Where(v => v.BladeId == bladeId && (v.State == BootVolumeState.Exported || v.State == BootVolumeState.Ready))
+            .SingleOrDefaultAsync(cancellationToken)
+            ?? throw DomainException.Conflict(ErrorCodes.VolumeNotFound, $"Blade {bladeId} has no ready boot volume to capture.");
+        if (!File.Exists(volume.BackingPath))
+        {
+            throw DomainException.Conflict(ErrorCodes.VolumeNotFound, $"The volume file of blade {bladeId} is missing.");
+        }
+
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtext({"image:" + request.Name}))", cancellationToken);
+        var version = (await db.DonorImages.Where(i => i.Name == request.Name).MaxAsync(i => (int?)i.Version, cancellationToken) ?? 0) + 1;
+        var image = new DonorImage
+        {
+            Name = request.Name,
+            Version = version,
+            OperatingSystem = request.OperatingSystem.Trim(),
+            BootMode = request.BootMode,
+            SourceFormat = ImageFormat.Raw,
+            State = DonorImageState.Importing,
+            Path = store.PathFor(request.Name, version),
+            VirtualSize = volume.SizeBytes,
+            Notes = request.Notes ?? $"Captured from blade {bladeId} ({volume.TargetIqn})",
+            CreatedBy = request.CreatedBy,
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.DonorImages.Add(image);
+        await db.SaveChangesAsync(cancellationToken);
+        var job = jobs.NewRow(new JobRequest(ImportJobKind, new ImportJobParameters(image.Id, volume.BackingPath, ImageFormat.Raw, image.Path, DeleteSourceAfterImport: false))
+        {
+            DonorImageId = image.Id,
+            BladeId = bladeId,
+            BootVolumeId = volume.Id,
+            CreatedBy = request.CreatedBy,
+        });
+        job.ProgressTotal = volume.SizeBytes;
+        db.Jobs.Add(job);
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+
+        await jobs.ScheduleAsync(job.Id, cancellationToken);
+        timeline.Record(new TimelineRecord(request.CreatedBy ?? "system", "image.capture-started", $"Capture of blade {bladeId}'s volume as {image.DisplayName} started")
+        {
+            BladeId = bladeId, DonorImageId = image.Id, JobId = job.Id, BootVolumeId = volume.Id,
+        });
+        return (image, job);
+    }
+
     /// <summary>Active ⇄ Paused → Retired.</summary>
     public async Task<DonorImage> ChangeStateAsync(long imageId, DonorImageState to, string actor, CancellationToken cancellationToken)
     {

@@ -18,6 +18,7 @@ public static class ImagesHostingExtensions
         services.TryAddSingleton<VolumeCopier>();
         services.TryAddSingleton<ImageStore>();
         services.TryAddSingleton<ImageProbe>();
+        services.TryAddSingleton<ImagePreflight>();
         services.TryAddSingleton<ImageService>();
         services.AddJobHandler<ImportImageJob>();
         return builder;

@@ -21,6 +21,7 @@ internal sealed class ImportImageJob(
     IDbContextFactory<ApplianceDbContext> contexts,
     VolumeCopier copier,
     ImageProbe probe,
+    ImagePreflight preflight,
     IOptions<ImageStoreOptions> options,
     TimeProvider time) : IJobHandler
 {
@@ -74,6 +75,7 @@ internal sealed class ImportImageJob(
         var allocated = AllocatedBytes(p.Destination);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var image = await db.DonorImages.SingleAsync(i => i.Id == p.ImageId, cancellationToken);
+        image.Preflight = ImagePreflight.Serialize(await preflight.CheckAsync(p.Destination, image.BootMode, cancellationToken));
         image.Sha256 = sha256;
         image.VirtualSize = virtualSize;
         image.AllocatedSize = allocated;

@@ -23,6 +23,7 @@ internal static class ImagesApi
         g.MapPost("/{id:long}/activate", (long id, ImageService s, HttpContext h, CancellationToken ct) => ChangeAsync(id, DonorImageState.Active, s, h, ct)).WithName("ActivateImage");
         g.MapPost("/{id:long}/retire", (long id, ImageService s, HttpContext h, CancellationToken ct) => ChangeAsync(id, DonorImageState.Retired, s, h, ct)).WithName("RetireImage");
         g.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteImage");
+        api.MapPost("/blades/{id:long}/capture", CaptureAsync).WithTags("Images").WithName("CaptureBlade");
     }
 
     private static async Task<Ok<List<ImageView>>> ListAsync(
@@ -77,6 +78,19 @@ internal static class ImagesApi
         return TypedResults.Accepted($"/api/jobs/{job.Id}", new ImportStarted(ImageView.From(image, 0), JobView.From(job)));
     }
 
+    private static async Task<Results<Accepted<ImportStarted>, ProblemHttpResult>> CaptureAsync(
+        long id, CaptureBody body, ImageService images, HttpContext http, CancellationToken ct)
+    {
+        if (body.BootMode is null)
+        {
+            return ApiProblems.Invalid("name, operatingSystem and bootMode (Bios, Uefi, Both) are required.");
+        }
+
+        var (image, job) = await images.CaptureAsync(
+            id, new ImportImageRequest(body.Name ?? string.Empty, body.OperatingSystem ?? string.Empty, body.BootMode.Value, string.Empty) { Notes = body.Notes, CreatedBy = Actor.Of(http) }, ct);
+        return TypedResults.Accepted($"/api/jobs/{job.Id}", new ImportStarted(ImageView.From(image, 0), JobView.From(job)));
+    }
+
     private static async Task<Results<Ok<ImageView>, ProblemHttpResult>> ChangeAsync(long id, DonorImageState to, ImageService images, HttpContext http, CancellationToken ct)
     {
         var image = await images.ChangeStateAsync(id, to, Actor.Of(http), ct);
@@ -91,3 +105,5 @@ internal static class ImagesApi
 }
 
 internal sealed record ImportStarted(ImageView Image, JobView Job);
+
+internal sealed record CaptureBody(string? Name, string? OperatingSystem, BootMode? BootMode, string? Notes);

@@ -1,0 +1,171 @@
+using System.Text;
+using System.Text.Json;
+using BladeProvisioner.Core.Model;
+using BladeProvisioner.Platform.Processes;
+using BladeProvisioner.Storage.Cloning;
+using BladeProvisioner.Storage.Partitioning;
+using BladeProvisioner.Storage.Partitioning.Gpt;
+
+namespace BladeProvisioner.Storage.Images;
+
+/// <summary>
+/// Checks a raw image before it is offered to blades: a readable partition table, a boot loader for the declared boot
+/// mode (MBR boot code; <c>\EFI\BOOT\BOOTX64.EFI</c> on an EFI system partition, listed with mtools' <c>mdir</c>), and
+/// a hint of iSCSI/iBFT boot support (the strings <c>iscsistart</c> / <c>iscsi_ibft</c> in the first bytes of a partition).
+/// Never throws for a bad image: every problem is a finding.
+/// </summary>
+public sealed class ImagePreflight(IProcessRunner runner)
+{
+    /// <summary>How much of each partition the iSCSI hint search reads.</summary>
+    public const long ScanBytesPerPartition = 512L << 20;
+
+    private const int BootCodeBytes = 440;
+    private const byte MbrEspType = 0xEF;
+    private static readonly byte[][] IscsiMarkers = [Encoding.ASCII.GetBytes("iscsistart"), Encoding.ASCII.GetBytes("iscsi_ibft")];
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private sealed record Region(int Number, long Offset, long Length, bool IsEsp);
+
+    public static string Serialize(IReadOnlyList<PreflightFinding> findings) => JsonSerializer.Serialize(findings, Json);
+
+    public static IReadOnlyList<PreflightFinding> Deserialize(string? json) =>
+        string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<List<PreflightFinding>>(json, Json) ?? [];
+
+    public async Task<IReadOnlyList<PreflightFinding>> CheckAsync(string path, BootMode bootMode, CancellationToken cancellationToken)
+    {
+        var findings = new List<PreflightFinding>();
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var size = RandomAccess.GetLength(file);
+        var head = new byte[(int)Math.Min(PartitionTableReader.HeadBytes, size)];
+        var read = await RandomAccess.ReadAsync(file, head, 0, cancellationToken);
+
+        var regions = ReadRegions(head.AsSpan(0, read), size, findings);
+        if (bootMode is BootMode.Bios or BootMode.Both)
+        {
+            var hasCode = read >= BootCodeBytes && head.AsSpan(0, BootCodeBytes).ContainsAnyExcept((byte)0);
+            findings.Add(hasCode
+                ? new(PreflightFinding.Ok, "bios-boot-code", "MBR boot code present.")
+                : new(PreflightFinding.Error, "bios-boot-code", "No MBR boot code: the first 440 bytes of sector 0 are zero, so a BIOS blade cannot boot it."));
+        }
+
+        if (bootMode is BootMode.Uefi or BootMode.Both)
+        {
+            findings.Add(await CheckEspAsync(path, regions, cancellationToken));
+        }
+
+        findings.Add(await ScanForIscsiAsync(file, regions.Count > 0 ? regions : [new Region(0, 0, size, false)], cancellationToken));
+        return findings;
+    }
+
+    private static List<Region> ReadRegions(ReadOnlySpan<byte> head, long size, List<PreflightFinding> findings)
+    {
+        var regions = new List<Region>();
+        var status = new PartitionTableReader(head, size).TryRead(out var layout);
+        if (status != PartitionTableError.None || layout is null)
+        {
+            findings.Add(new(PreflightFinding.Warning, "partition-table", $"Partition table not readable ({status})."));
+            return regions;
+        }
+
+        switch (layout.Scheme)
+        {
+            case PartitionScheme.Gpt:
+                foreach (var e in layout.Gpt!.Entries)
+                {
+                    regions.Add(new Region(e.Index + 1, e.FirstLba * layout.SectorSize, (e.LastLba - e.FirstLba + 1) * layout.SectorSize, e.TypeGuid == GptPartitionTypes.EfiSystem));
+                }
+
+                break;
+            case PartitionScheme.Mbr:
+                foreach (var e in layout.Mbr!.Used.Where(e => !e.IsExtended))
+                {
+                    regions.Add(new Region(e.Slot + 1, (long)e.FirstLba * 512, (long)e.SectorCount * 512, e.Type == MbrEspType));
+                }
+
+                break;
+            default:
+                regions.Add(new Region(0, 0, size, layout.Filesystem == FilesystemKind.Fat));
+                break;
+        }
+
+        findings.Add(new(PreflightFinding.Ok, "partition-table", $"{layout.Scheme} with {regions.Count} partition(s)."));
+        return regions;
+    }
+
+    private async Task<PreflightFinding> CheckEspAsync(string path, List<Region> regions, CancellationToken ct)
+    {
+        var esps = regions.Where(r => r.IsEsp).ToList();
+        if (esps.Count == 0)
+        {
+            return new(PreflightFinding.Error, "uefi-loader", "No EFI system partition: a UEFI blade cannot boot it.");
+        }
+
+        foreach (var esp in esps)
+        {
+            var spec = new ProcessSpec("mdir", ["-b", "-i", $"{path}@@{esp.Offset}", "::/EFI/BOOT"])
+            {
+                Timeout = TimeSpan.FromSeconds(30),
+                Environment = new Dictionary<string, string> { ["MTOOLS_SKIP_CHECK"] = "1" },
+                AcceptedExitCodes = new HashSet<int> { 0, 1 },
+            };
+            ProcessResult result;
+            try
+            {
+                result = await runner.RunAsync(spec, ct);
+            }
+            catch (ProcessFailedException ex)
+            {
+                return new(PreflightFinding.Error, "uefi-loader", $"Could not list partition {esp.Number}: {ex.Message}");
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                return new(PreflightFinding.Warning, "uefi-loader", $"Could not run mdir (apt: mtools): {ex.Message}");
+            }
+
+            if (result.StandardOutput.Contains("/BOOTX64.EFI", StringComparison.OrdinalIgnoreCase))
+            {
+                return new(PreflightFinding.Ok, "uefi-loader", $"\\EFI\\BOOT\\BOOTX64.EFI present on partition {esp.Number}.");
+            }
+        }
+
+        return new(PreflightFinding.Error, "uefi-loader", "No \\EFI\\BOOT\\BOOTX64.EFI on the EFI system partition: a UEFI blade cannot boot it.");
+    }
+
+    private static async Task<PreflightFinding> ScanForIscsiAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file, List<Region> regions, CancellationToken ct)
+    {
+        const int chunk = 1 << 20;
+        var overlap = IscsiMarkers.Max(m => m.Length) - 1;
+        var buffer = new byte[chunk + overlap];
+        var size = RandomAccess.GetLength(file);
+        foreach (var region in regions)
+        {
+            var end = Math.Min(size, region.Offset + Math.Min(region.Length, ScanBytesPerPartition));
+            var offset = LinuxFile.NextData(file, region.Offset, end);
+            while (offset < end)
+            {
+                var hole = Math.Min(end, LinuxFile.NextHole(file, offset, end));
+                for (var at = offset; at < hole; at += chunk)
+                {
+                    var want = (int)Math.Min(chunk + overlap, end - at);
+                    var n = await RandomAccess.ReadAsync(file, buffer.AsMemory(0, want), at, ct);
+                    if (n <= 0)
+                    {
+                        break;
+                    }
+
+                    foreach (var marker in IscsiMarkers)
+                    {
+                        if (buffer.AsSpan(0, n).IndexOf(marker) >= 0)
+                        {
+                            return new(PreflightFinding.Ok, "iscsi-boot", $"Found '{Encoding.ASCII.GetString(marker)}' in partition {region.Number}.");
+                        }
+                    }
+                }
+
+                offset = hole < end ? LinuxFile.NextData(file, hole, end) : end;
+            }
+        }
+
+        return new(PreflightFinding.Warning, "iscsi-boot", "No sign of iSCSI boot support (iscsistart / iscsi_ibft).");
+    }
+}
