@@ -33,13 +33,7 @@ public sealed partial class BootConversation
                 return $"# dry run: zero-touch assignment would start cloning {image?.DisplayName ?? "image " + assigned}\n"
                     + Renderer.Progress(new ProgressScript(links, image?.DisplayName ?? "image") { Stage = "starting" });
             case BladeState.Discovered or BladeState.Failed:
-                var images = (await db.DonorImages.AsNoTracking().Where(i => i.State == DonorImageState.Active).ToListAsync(ct))
-                    .Where(i => i.Supports(blade.Platform))
-                    .GroupBy(i => i.Name)
-                    .Select(g => g.OrderByDescending(i => i.Version).First())
-                    .OrderBy(i => i.Name, StringComparer.Ordinal)
-                    .Select(i => new MenuImage(i.Id, $"{i.Name} v{i.Version} - {i.OperatingSystem}"))
-                    .ToList();
+                var images = await MenuImagesAsync(db, blade.Platform, ct);
                 return Renderer.Menu(new MenuScript(links, $"{blade.Hostname} ({blade.BootMac})", blade.Platform, images));
             case BladeState.Provisioning:
                 return Renderer.Progress(new ProgressScript(links, "image") { Stage = "cloning" });

@@ -117,19 +117,22 @@ public sealed partial class BootConversation
 
     private async Task<IResult> MenuScriptAsync(HttpContext http, ApplianceDbContext db, Blade blade, string? error)
     {
-        // The newest Active version of each image this blade's firmware can boot.
-        var images = (await db.DonorImages.AsNoTracking().Where(i => i.State == DonorImageState.Active).ToListAsync(http.RequestAborted))
-            .Where(i => i.Supports(blade.Platform))
-            .GroupBy(i => i.Name)
-            .Select(g => g.OrderByDescending(i => i.Version).First())
-            .OrderBy(i => i.Name, StringComparer.Ordinal)
-            .Select(i => new MenuImage(i.Id, $"{i.Name} v{i.Version} - {i.OperatingSystem}"))
-            .ToList();
+        var images = await MenuImagesAsync(db, blade.Platform, http.RequestAborted);
         var title = $"{blade.Hostname ?? "blade " + blade.Id} ({blade.BootMac})";
         var model = new MenuScript(await LinksAsync(http, blade.Id), title, blade.Platform, images) { Error = error };
         timeline.Record(new TimelineRecord("boot", "boot.menu", $"Menu served with {images.Count} image(s)") { BladeId = blade.Id, Address = Remote(http) });
         return Script(Renderer.Menu(model));
     }
+
+    /// <summary>The newest Active version of each image this firmware can boot, by name: what a menu offers.</summary>
+    private static async Task<List<MenuImage>> MenuImagesAsync(ApplianceDbContext db, BootPlatform platform, CancellationToken ct) =>
+        (await db.DonorImages.AsNoTracking().Where(i => i.State == DonorImageState.Active).ToListAsync(ct))
+            .Where(i => i.Supports(platform))
+            .GroupBy(i => i.Name)
+            .Select(g => g.OrderByDescending(i => i.Version).First())
+            .OrderBy(i => i.Name, StringComparer.Ordinal)
+            .Select(i => new MenuImage(i.Id, $"{i.Name} v{i.Version} - {i.OperatingSystem}"))
+            .ToList();
 
     private async Task<IResult> ProgressScriptAsync(HttpContext http, ApplianceDbContext db, Blade blade)
     {
