@@ -55,33 +55,14 @@ public sealed partial class ImageService(
         }
 
         var info = await probe.ProbeAsync(request.SourcePath, cancellationToken);
-        var now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
 
-        // Versions of one name are serialised by a transaction-scoped advisory lock on the name.
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtext({"image:" + request.Name}))", cancellationToken);
-        var version = (await db.DonorImages.Where(i => i.Name == request.Name).MaxAsync(i => (int?)i.Version, cancellationToken) ?? 0) + 1;
-        var image = new DonorImage
-        {
-            Name = request.Name,
-            Version = version,
-            OperatingSystem = request.OperatingSystem.Trim(),
-            BootMode = request.BootMode,
-            SourceFormat = info.Format,
-            State = DonorImageState.Importing,
-            Path = store.PathFor(request.Name, version),
-            VirtualSize = info.VirtualSize,
-            Notes = request.Notes,
-            CreatedBy = request.CreatedBy,
-            CreatedAt = now,
-        };
-        db.DonorImages.Add(image);
-        await db.SaveChangesAsync(cancellationToken);
+        var image = await AddNextVersionAsync(db, request, info.Format, info.VirtualSize, request.Notes, cancellationToken);
 
         var job = jobs.NewRow(new JobRequest(
             ImportJobKind,
-            new ImportJobParameters(image.Id, request.SourcePath, info.Format, image.Path, request.DeleteSourceAfterImport))
+            new ImportJobParameters(image.Id, request.SourcePath, info.Format, image.Path!, request.DeleteSourceAfterImport))
         {
             DonorImageId = image.Id,
             CreatedBy = request.CreatedBy,
@@ -133,25 +114,9 @@ public sealed partial class ImageService(
         }
 
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtext({"image:" + request.Name}))", cancellationToken);
-        var version = (await db.DonorImages.Where(i => i.Name == request.Name).MaxAsync(i => (int?)i.Version, cancellationToken) ?? 0) + 1;
-        var image = new DonorImage
-        {
-            Name = request.Name,
-            Version = version,
-            OperatingSystem = request.OperatingSystem.Trim(),
-            BootMode = request.BootMode,
-            SourceFormat = ImageFormat.Raw,
-            State = DonorImageState.Importing,
-            Path = store.PathFor(request.Name, version),
-            VirtualSize = volume.SizeBytes,
-            Notes = request.Notes ?? $"Captured from blade {bladeId} ({volume.TargetIqn})",
-            CreatedBy = request.CreatedBy,
-            CreatedAt = time.GetUtcNow(),
-        };
-        db.DonorImages.Add(image);
-        await db.SaveChangesAsync(cancellationToken);
-        var job = jobs.NewRow(new JobRequest(ImportJobKind, new ImportJobParameters(image.Id, volume.BackingPath, ImageFormat.Raw, image.Path, DeleteSourceAfterImport: false))
+        var image = await AddNextVersionAsync(
+            db, request, ImageFormat.Raw, volume.SizeBytes, request.Notes ?? $"Captured from blade {bladeId} ({volume.TargetIqn})", cancellationToken);
+        var job = jobs.NewRow(new JobRequest(ImportJobKind, new ImportJobParameters(image.Id, volume.BackingPath, ImageFormat.Raw, image.Path!, DeleteSourceAfterImport: false))
         {
             DonorImageId = image.Id,
             BladeId = bladeId,
@@ -169,6 +134,34 @@ public sealed partial class ImageService(
             BladeId = bladeId, DonorImageId = image.Id, JobId = job.Id, BootVolumeId = volume.Id,
         });
         return (image, job);
+    }
+
+    /// <summary>
+    /// Adds the next version of the request's image name as Importing, inside the caller's transaction. Versions of one
+    /// name are serialised by a transaction-scoped advisory lock on the name.
+    /// </summary>
+    private async Task<DonorImage> AddNextVersionAsync(
+        ApplianceDbContext db, ImportImageRequest request, ImageFormat format, long virtualSize, string? notes, CancellationToken ct)
+    {
+        await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtext({"image:" + request.Name}))", ct);
+        var version = (await db.DonorImages.Where(i => i.Name == request.Name).MaxAsync(i => (int?)i.Version, ct) ?? 0) + 1;
+        var image = new DonorImage
+        {
+            Name = request.Name,
+            Version = version,
+            OperatingSystem = request.OperatingSystem.Trim(),
+            BootMode = request.BootMode,
+            SourceFormat = format,
+            State = DonorImageState.Importing,
+            Path = store.PathFor(request.Name, version),
+            VirtualSize = virtualSize,
+            Notes = notes,
+            CreatedBy = request.CreatedBy,
+            CreatedAt = time.GetUtcNow(),
+        };
+        db.DonorImages.Add(image);
+        await db.SaveChangesAsync(ct);
+        return image;
     }
 
     /// <summary>Active ⇄ Paused → Retired.</summary>
