@@ -172,7 +172,7 @@ public sealed class ApiTests(PostgresServer postgres)
     {
         var cs = await postgres.CreateEmptyDatabaseAsync("api");
         var factory = new ApplianceFactory(cs);
-        _ = factory.Server; // start: migrations run, readiness opens
+        await factory.Services.WaitReadyAsync(TestContext.Current.CancellationToken); // start: migrations run, readiness opens
         return new StartedApp(factory, cs);
     }
 

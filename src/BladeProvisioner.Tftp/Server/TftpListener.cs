@@ -164,10 +164,11 @@ internal sealed class TftpListener : IAsyncDisposable
             return;
         }
 
-        var session = new TransferSession(_context, socket, client, request, BlockSizeCap, _stop.Token);
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slot = new TransferSlot(_context.ReleaseTransfer);
+        var session = new TransferSession(_context, socket, client, request, BlockSizeCap, slot.Release, _stop.Token);
         _sessions[client] = ended.Task;
-        var thread = new Thread(() => Run(session, ended), TransferThreadStackSize)
+        var thread = new Thread(() => Run(session, slot, ended), TransferThreadStackSize)
         {
             IsBackground = true,
             Name = "tftp-transfer",
@@ -176,7 +177,7 @@ internal sealed class TftpListener : IAsyncDisposable
     }
 
     /// <summary>A transfer's own thread (see <see cref="TransferSession"/> for why not the thread pool).</summary>
-    private void Run(TransferSession session, TaskCompletionSource ended)
+    private void Run(TransferSession session, TransferSlot slot, TaskCompletionSource ended)
     {
         try
         {
@@ -184,10 +185,27 @@ internal sealed class TftpListener : IAsyncDisposable
         }
         finally
         {
+            slot.Release();
             _sessions.TryRemove(session.Client, out _);
             session.Dispose();
-            _context.ReleaseTransfer();
             ended.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// A running transfer's place under the concurrency cap. The session frees it the moment the transfer ends, before
+    /// its timeline record, so whoever sees the record can start the next transfer at once.
+    /// </summary>
+    private sealed class TransferSlot(Action release)
+    {
+        private int _released;
+
+        public void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                release();
+            }
         }
     }
 

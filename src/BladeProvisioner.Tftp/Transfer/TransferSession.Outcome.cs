@@ -44,6 +44,7 @@ internal sealed partial class TransferSession
     {
         var completed = outcome == "completed";
         _context.Metrics.TransferEnded(completed);
+        _ended();
         var durationMs = Math.Round(duration.TotalMilliseconds, 1);
         if (_refusedWith is { } code)
         {

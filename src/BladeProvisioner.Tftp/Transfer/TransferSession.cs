@@ -22,6 +22,7 @@ internal sealed partial class TransferSession : IDisposable
     private readonly TftpServerContext _context;
     private readonly Socket _socket;
     private readonly CancellationToken _stopping;
+    private readonly Action _ended;
     private readonly byte[] _receive = new byte[ReceiveBufferSize];
     private readonly int _blockSizeCap;
     private readonly UdpSegmentation _segmentation = new();
@@ -32,8 +33,9 @@ internal sealed partial class TransferSession : IDisposable
     private int _windowSize = 1;
     private string? _clientError;
 
-    public TransferSession(TftpServerContext context, Socket socket, IPEndPoint client, TftpRequest request, int blockSizeCap, CancellationToken stopping)
+    public TransferSession(TftpServerContext context, Socket socket, IPEndPoint client, TftpRequest request, int blockSizeCap, Action ended, CancellationToken stopping)
     {
+        _ended = ended;
         _blockSizeCap = blockSizeCap;
         _context = context;
         _socket = socket;

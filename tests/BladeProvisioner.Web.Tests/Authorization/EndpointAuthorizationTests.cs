@@ -174,7 +174,7 @@ public sealed class EndpointAuthorizationTests(PostgresServer postgres)
     private async Task<WebFactory> StartAsync()
     {
         var app = new WebFactory(await postgres.CreateEmptyDatabaseAsync("auth"));
-        _ = app.Server;
+        await app.Services.WaitReadyAsync(TestContext.Current.CancellationToken);
         return app;
     }
 }

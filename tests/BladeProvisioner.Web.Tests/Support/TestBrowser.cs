@@ -23,6 +23,8 @@ internal sealed class TestBrowser : IAsyncDisposable
     public static async Task<TestBrowser> LaunchAsync()
     {
         Prerequisites.RequireProgram(ChromiumPath);
+        // Expect() polls until its condition holds; the 5 s default is too short for a loaded two-core CI machine.
+        Assertions.SetDefaultExpectTimeout(30_000);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
