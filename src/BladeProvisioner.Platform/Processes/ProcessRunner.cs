@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace BladeProvisioner.Platform.Processes;
@@ -49,26 +48,21 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger) : IProc
         LogStarting(logger, display);
         var sw = Stopwatch.StartNew();
         using var process = new Process { StartInfo = psi };
-        var stdout = new StringBuilder();
-        var stderr = new StringBuilder();
+        var stdout = new OutputBuffer(spec.KeepOutputTail);
+        var stderr = new OutputBuffer(spec.KeepOutputTail);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is not null)
             {
-                lock (stdout)
-                {
-                    stdout.AppendLine(e.Data);
-                }
+                stdout.AppendLine(e.Data);
             }
         };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is not null)
             {
-                lock (stderr)
-                {
-                    stderr.AppendLine(e.Data);
-                }
+                stderr.AppendLine(e.Data);
+                spec.OnErrorLine?.Invoke(e.Data);
             }
         };
 

@@ -17,6 +17,15 @@ public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Argument
     /// <summary>Exit codes that are not failures (besides 0).</summary>
     public IReadOnlySet<int>? AcceptedExitCodes { get; init; }
 
+    /// <summary>
+    /// For long-running programs (daemons): keep only about this many of the last characters of each stream, so a
+    /// process that runs for months does not hold all it ever printed. Null keeps everything (output that is parsed).
+    /// </summary>
+    public int? KeepOutputTail { get; init; }
+
+    /// <summary>Called with each line the program writes to standard error, as it arrives (for example to log it).</summary>
+    public Action<string>? OnErrorLine { get; init; }
+
     /// <summary>The command line for logs and errors, with redacted arguments replaced by ***.</summary>
     public string Display()
     {

@@ -75,7 +75,13 @@ internal sealed partial class TgtdSupervisor(
             args.AddRange(["--control-port", TgtAdmin.Tid(port)]);
         }
 
-        var spec = admin.Command("tgtd", args) with { Timeout = Timeout.InfiniteTimeSpan };
+        // tgtd runs for the appliance's lifetime: its messages go to the log as they come, and only a tail stays in memory.
+        var spec = admin.Command("tgtd", args) with
+        {
+            Timeout = Timeout.InfiniteTimeSpan,
+            KeepOutputTail = 16 * 1024,
+            OnErrorLine = line => LogTgtdSays(logger, line),
+        };
         _startedOwn = true;
         TargetMetrics.TgtdStarts.Add(1);
         LogStarting(logger, o.PortalAddress, o.PortalPort, o.NetworkNamespace ?? "(host)");
@@ -143,6 +149,9 @@ internal sealed partial class TgtdSupervisor(
 
     [LoggerMessage(EventId = 5151, Level = LogLevel.Error, Message = "tgtd exited with code {ExitCode}; restarting. {StandardError}")]
     private static partial void LogExited(ILogger logger, int exitCode, string standardError);
+
+    [LoggerMessage(EventId = 5155, Level = LogLevel.Information, Message = "tgtd: {Line}")]
+    private static partial void LogTgtdSays(ILogger logger, string line);
 
     [LoggerMessage(EventId = 5152, Level = LogLevel.Error, Message = "tgtd could not be started")]
     private static partial void LogStartFailed(ILogger logger, Exception exception);
