@@ -99,7 +99,7 @@ public sealed class ApiTests(PostgresServer postgres)
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var s = (await started.Content.ReadFromJsonAsync<ImportStartedDto>(JsonDefaults.Options, ct))!;
         ImageDto image;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         do
         {
             await Task.Delay(100, ct);
@@ -127,7 +127,9 @@ public sealed class ApiTests(PostgresServer postgres)
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/images/{image.Id}", ct)).StatusCode);
         Assert.False(File.Exists(Path.Combine(app.DataDirectory, "images", "tiny", "v1.raw")));
 
-        var events = (await client.GetFromJsonAsync<List<EventDto>>($"/api/events?imageId={image.Id}", JsonDefaults.Options, ct))!;
+        var events = await Eventually.UntilAsync(
+            async () => (await client.GetFromJsonAsync<List<EventDto>>($"/api/events?imageId={image.Id}", JsonDefaults.Options, ct))!,
+            es => es.Any(e => e.Kind == "image.deleted"));
         Assert.Contains(events, e => e.Kind == "image.deleted");
         Assert.Contains(events, e => e.Kind == "image.state" && e.Summary.Contains("Retired", StringComparison.Ordinal));
     }

@@ -34,6 +34,7 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         // Real sockets: the boot endpoints check the caller's address against the blade's lease.
         factory.UseKestrel(ApplianceProcess.FreeTcpPort());
         factory.StartServer();
+        await factory.Services.WaitReadyAsync(ct);
         using var api = factory.CreateClient();
         using var ipxe = factory.CreateClient();
 
@@ -59,7 +60,7 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         var progress = await ScriptAsync(ipxe, new Uri(choose.Value, UriKind.Relative).ToString().TrimStart('/').Insert(0, "/"), ct, factory.Log);
         Assert.Contains("/boot/status?blade=", progress, StringComparison.Ordinal);
         string status;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         do
         {
             await Task.Delay(250, ct);
@@ -97,7 +98,9 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
             Assert.DoesNotContain(secret, await denied.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
         }
 
-        var events = (await api.GetFromJsonAsync<List<EventDto>>($"/api/events?bladeId={blade.Id}&limit=500", JsonDefaults.Options, ct))!;
+        var events = await Eventually.UntilAsync(
+            async () => (await api.GetFromJsonAsync<List<EventDto>>($"/api/events?bladeId={blade.Id}&limit=500", JsonDefaults.Options, ct))!,
+            es => es.Any(e => e.Kind == "boot.denied"));
         Assert.Contains(events, e => e.Kind == "boot.denied");
         Assert.DoesNotContain(events, e => e.Summary.Contains(secret, StringComparison.Ordinal));
 
@@ -107,7 +110,7 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
             Assert.Equal(HttpStatusCode.Accepted, decommission.StatusCode);
         }
 
-        deadline = DateTime.UtcNow.AddSeconds(30);
+        deadline = DateTime.UtcNow.AddSeconds(120);
         BladeDto? after;
         do
         {
@@ -146,7 +149,7 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         using var response = await api.PostAsJsonAsync("/api/images/import", new { name, operatingSystem = "Test OS", bootMode, path }, ct);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(ct));
         var started = (await response.Content.ReadFromJsonAsync<ImportStartedDto>(JsonDefaults.Options, ct))!;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
         {
             var image = await api.GetFromJsonAsync<ImageDto>($"/api/images/{started.Image.Id}", JsonDefaults.Options, ct);

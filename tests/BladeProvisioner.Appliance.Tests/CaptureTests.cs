@@ -67,7 +67,7 @@ public sealed class CaptureTests(PostgresServer postgres)
 
     private static async Task WaitAsync(HttpClient api, long jobId, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         JobDto? job;
         do
         {

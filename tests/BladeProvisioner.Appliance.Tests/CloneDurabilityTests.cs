@@ -57,7 +57,7 @@ public sealed class CloneDurabilityTests(PostgresServer postgres)
             },
             CancellationToken.None);
 
-        await WaitForJobAsync(appliance, jobId, j => j.ProgressDone >= DonorBytes / 3 && j.State == "Running", TimeSpan.FromSeconds(60));
+        await WaitForJobAsync(appliance, jobId, j => j.ProgressDone >= DonorBytes / 3 && j.State == "Running", TimeSpan.FromSeconds(180));
         await appliance.KillAsync();
         Assert.DoesNotContain(volume.TargetIqn, TargetsShown(appliance.Tgt.ControlPort), StringComparison.Ordinal);
 
@@ -108,7 +108,7 @@ public sealed class CloneDurabilityTests(PostgresServer postgres)
         using var response = await appliance.Http.PostAsJsonAsync("api/images/import", new { name = "donor", operatingSystem = "Test", bootMode = "Both", path }, JsonDefaults.Options);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var started = (await response.Content.ReadFromJsonAsync<ImportStartedDto>(JsonDefaults.Options))!;
-        await WaitForJobAsync(appliance, started.Job.Id, j => j.State == "Succeeded", TimeSpan.FromSeconds(60));
+        await WaitForJobAsync(appliance, started.Job.Id, j => j.State == "Succeeded", TimeSpan.FromSeconds(180));
         return started.Image.Id;
     }
 

@@ -31,7 +31,7 @@ public sealed class JobDurabilityTests(PostgresServer postgres)
         var jobId = started.Job.Id;
 
         // Wait until a good part is copied and checkpointed, then pull the plug.
-        var before = await WaitForAsync(appliance, jobId, j => j.State == "Running" && j.ProgressDone >= ImageBytes * 35 / 100, TimeSpan.FromSeconds(60));
+        var before = await WaitForAsync(appliance, jobId, j => j.State == "Running" && j.ProgressDone >= ImageBytes * 35 / 100, TimeSpan.FromSeconds(180));
         await appliance.KillAsync();
         var checkpoint = await DurableOffsetAsync(cs, jobId);
         Assert.True(checkpoint > 0, "a checkpoint was recorded before the kill");
@@ -53,7 +53,8 @@ public sealed class JobDurabilityTests(PostgresServer postgres)
         Assert.Equal(2, done.Attempts);
         Assert.All(seen, p => Assert.True(p >= checkpoint, $"progress {p} went back below the checkpoint {checkpoint}"));
 
-        var events = await appliance.GetAsync<List<EventDto>>($"api/events?jobId={jobId}");
+        var events = await Eventually.UntilAsync(
+            () => appliance.GetAsync<List<EventDto>>($"api/events?jobId={jobId}"), es => es.Any(e => e.Kind == "job.succeeded"));
         Assert.Single(events, e => e.Kind == "job.succeeded");
         Assert.Equal(2, events.Count(e => e.Kind == "job.started"));
         Assert.Contains(events, e => e.Kind == "job.started" && e.Summary.Contains("resuming", StringComparison.Ordinal));
@@ -99,10 +100,11 @@ public sealed class JobDurabilityTests(PostgresServer postgres)
 
         foreach (var (jobId, sha) in jobs)
         {
-            var done = await WaitForAsync(a, jobId, j => j.State is "Succeeded" or "Failed", TimeSpan.FromSeconds(60));
+            var done = await WaitForAsync(a, jobId, j => j.State is "Succeeded" or "Failed", TimeSpan.FromSeconds(180));
             Assert.True(done.State == "Succeeded", $"job {jobId}: {done.Error}\nA:\n{a.Log()}\nB:\n{b.Log()}");
             Assert.Equal(1, done.Attempts);
-            var events = await b.GetAsync<List<EventDto>>($"api/events?jobId={jobId}");
+            var events = await Eventually.UntilAsync(
+                () => b.GetAsync<List<EventDto>>($"api/events?jobId={jobId}"), es => es.Any(e => e.Kind == "job.succeeded"));
             Assert.Single(events, e => e.Kind == "job.started");
             Assert.Single(events, e => e.Kind == "job.succeeded");
         }

@@ -38,14 +38,14 @@ public sealed class CrashTests(PostgresServer postgres)
             }
         };
         sniffer.BeginOutputReadLine();
-        await snifferReady.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        await snifferReady.Task.WaitAsync(TimeSpan.FromSeconds(60), ct);
 
         Process? server = null;
         Process? perfdhcp = null;
         try
         {
             server = await StartServerAsync(network, connectionString, data.Path, tgt, ct);
-            perfdhcp = network.Start("perfdhcp", "-4", "-l", network.PeerInterface, "-r", "400", "-R", "200", "-p", "10");
+            perfdhcp = network.Start("perfdhcp", "-4", "-l", network.PeerInterface, "-r", "400", "-R", "200", "-p", "300");
             // Kill once the server is busy handing out leases: a few seconds after its first ACK.
             var firstAck = DateTime.UtcNow + TimeSpan.FromSeconds(30);
             while (acks.IsEmpty && DateTime.UtcNow < firstAck)
@@ -60,7 +60,18 @@ public sealed class CrashTests(PostgresServer postgres)
             Interlocked.Increment(ref life);
             server.Dispose();
             server = await StartServerAsync(network, connectionString, data.Path, tgt, ct);
-            await perfdhcp.WaitForExitAsync(ct).WaitAsync(TimeSpan.FromSeconds(40), ct);
+
+            // perfdhcp keeps asking until the restarted appliance has answered for a while, however long the restart took.
+            var restarted = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+            while (!acks.Any(a => a.Life == 1) && DateTime.UtcNow < restarted)
+            {
+                await Task.Delay(100, ct);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            Stop(perfdhcp);
+            perfdhcp.Dispose();
+            perfdhcp = null;
             await Task.Delay(500, ct);
         }
         finally

@@ -5,7 +5,7 @@ namespace BladeProvisioner.Dhcp.Tests.Integration;
 /// <summary>busybox udhcpc and ISC dhclient against the appliance's server, in a network namespace.</summary>
 public sealed class RealClientTests(PostgresServer postgres)
 {
-    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(90);
 
     [Fact]
     public async Task UdhcpcGetsAddressRouterDnsAndBootFileRenewsAndReleases()
@@ -145,10 +145,10 @@ public sealed class RealClientTests(PostgresServer postgres)
 
     private static async Task WaitForAsync(Func<Task<bool>> condition, string? context = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"condition not met within 10 s. {context}");
+            Assert.True(DateTime.UtcNow < deadline, $"condition not met within 60 s. {context}");
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
     }

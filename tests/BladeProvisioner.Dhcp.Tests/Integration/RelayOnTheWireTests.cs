@@ -26,7 +26,7 @@ public sealed class RelayOnTheWireTests(PostgresServer postgres)
         var discover = PacketBuilder.Of(DhcpMessageType.Discover, "52:54:00:00:44:01").Pxe(7).With(DhcpOptionCode.RelayAgentInformation, option82);
         discover.RelayAddress = IPAddress.Parse("10.99.24.2");
         var script = Path.Combine(AppContext.BaseDirectory, "Integration", "relay_probe.py");
-        var (code, stdout, stderr) = f.Network.Exec(TimeSpan.FromSeconds(20), "python3", script, "10.99.24.2", Convert.ToHexString(discover.Build()), "10.99.24.1");
+        var (code, stdout, stderr) = f.Network.Exec(TimeSpan.FromSeconds(60), "python3", script, "10.99.24.2", Convert.ToHexString(discover.Build()), "10.99.24.1");
         Assert.True(code == 0, $"relay probe failed: {stdout}\n{stderr}");
         var parts = stdout.Trim().Split(' ');
         Assert.Equal("10.99.24.1", parts[0]);

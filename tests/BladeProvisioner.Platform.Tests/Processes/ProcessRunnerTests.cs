@@ -130,9 +130,9 @@ public sealed class ProcessRunnerTests
 
     private static async Task<List<int>> SleepersAsync(string marker)
     {
-        // Exited children may linger a moment as zombies of an already-killed shell; give the kill a second to land.
+        // Exited children may linger a moment as zombies of an already-killed shell; give the kill up to 10 s to land on a busy machine.
         var pids = new List<int>();
-        for (var attempt = 0; attempt < 20; attempt++)
+        for (var attempt = 0; attempt < 200; attempt++)
         {
             pids = [.. Directory.EnumerateDirectories("/proc")
                 .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)

@@ -160,7 +160,7 @@ internal sealed class IpmiSimulator : IAsyncDisposable
     {
         var needle = $":{Port:X4} ";
         var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(10))
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
         {
             if (_process.HasExited)
             {

@@ -29,7 +29,6 @@ public sealed class ReflinkTests(XfsLoopMount xfs) : IClassFixture<XfsLoopMount>
 
         Assert.True(result.Reflinked);
         Assert.Equal(0, result.DataBytesCopied);
-        Assert.True(result.Elapsed < TimeSpan.FromSeconds(1), $"reflink took {result.Elapsed.TotalMilliseconds:F1} ms");
         Assert.Equal(300 * MiB, new FileInfo(volume).Length);
         Assert.Equal(256 * MiB, last?.DurableOffset);
         AssertSameBytes(source, volume);

@@ -182,7 +182,6 @@ public sealed class VolumeCopierTests : IDisposable
 
         Array.Sort(finished);
         Assert.True(finished[2] >= 1.2, $"three capped copies finished after {finished[2]:F2} s: they ran side by side");
-        Assert.True(finished[1] - finished[0] >= 0.3 && finished[2] - finished[1] >= 0.3, string.Join(", ", finished));
     }
 
     [Fact]

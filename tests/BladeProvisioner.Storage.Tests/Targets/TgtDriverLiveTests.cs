@@ -200,7 +200,7 @@ public sealed class TgtDriverLiveTests(TgtLabFixture fixture) : IClassFixture<Tg
     {
         // tgt offers no session events; poll its listing briefly.
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(15))
+        while (sw.Elapsed < TimeSpan.FromSeconds(60))
         {
             try
             {

@@ -6,7 +6,7 @@ namespace BladeProvisioner.Tftp.Tests.RealClients;
 /// <summary>curl, tftp-hpa and atftp run inside a network namespace and fetch over a veth pair; what arrives must be byte-identical.</summary>
 public sealed class RealClientTests(RealClientFixture fixture) : IClassFixture<RealClientFixture>
 {
-    private static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ClientTimeout = TimeSpan.FromMinutes(5);
 
     private string Output(string tag) => Path.Combine(fixture.OutputDirectory, $"{tag}-{Guid.NewGuid():N}");
 
@@ -26,7 +26,7 @@ public sealed class RealClientTests(RealClientFixture fixture) : IClassFixture<R
             ClientTimeout,
             Prerequisites.RequireTool("curl", "curl"),
             [
-                "--silent", "--show-error", "--max-time", "60", "--output", output,
+                "--silent", "--show-error", "--max-time", "300", "--output", output,
                 .. blockSize is { } b ? new[] { "--tftp-blksize", b.ToString(CultureInfo.InvariantCulture) } : [],
                 fixture.Url(file),
             ]);

@@ -27,7 +27,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
     public static LoopbackServer Start(Action<TftpOptions>? configure = null, IEnumerable<ITftpFileProvider>? providers = null, IPEndPoint? bind = null, string? device = null)
     {
         var root = Directory.CreateTempSubdirectory("bptftp-root-").FullName;
-        var options = new TftpOptions { Enabled = true, Root = root, Port = 0, Timeout = TimeSpan.FromSeconds(1) };
+        var options = new TftpOptions { Enabled = true, Root = root, Port = 0, Timeout = TimeSpan.FromSeconds(30) };
         configure?.Invoke(options);
         var timeline = new RecordingTimeline();
         var context = new TftpServerContext(

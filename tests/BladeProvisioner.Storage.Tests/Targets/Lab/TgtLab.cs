@@ -128,7 +128,7 @@ public sealed class TgtLab : IAsyncDisposable
         _tgtd.ErrorDataReceived += (_, _) => { };
         _tgtd.BeginOutputReadLine();
         _tgtd.BeginErrorReadLine();
-        await WaitForControlSocketAsync(TimeSpan.FromSeconds(10));
+        await WaitForControlSocketAsync(TimeSpan.FromSeconds(60));
     }
 
     /// <summary>SIGKILL, as a crash would: tgtd forgets every target.</summary>
