@@ -13,6 +13,7 @@ public sealed class ApplianceDbContext(DbContextOptions<ApplianceDbContext> opti
     public DbSet<Job> Jobs => Set<Job>();
     public DbSet<DhcpLease> DhcpLeases => Set<DhcpLease>();
     public DbSet<Event> Events => Set<Event>();
+    public DbSet<ZeroTouchRule> ZeroTouchRules => Set<ZeroTouchRule>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -52,6 +52,7 @@ public static class WebHostingExtensions
         UploadsApi.Map(api);
         AccountsApi.Map(api);
         SessionsApi.Map(api);
+        ZeroTouchApi.Map(api);
 
         // Reads are open to every signed-in user; writes are admin-only unless the endpoint names its own policy.
         ((IEndpointConventionBuilder)api).Finally(endpoint =>

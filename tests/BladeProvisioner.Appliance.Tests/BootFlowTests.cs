@@ -38,8 +38,8 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         using var api = factory.CreateClient();
         using var ipxe = factory.CreateClient();
 
-        var bios = await ImportAsync(api, factory, "bios-image", "Bios", ct);
-        var uefi = await ImportAsync(api, factory, "uefi-image", "Uefi", ct);
+        var bios = await TestImages.ImportAsync(api, factory, "bios-image", "Bios", ct);
+        var uefi = await TestImages.ImportAsync(api, factory, "uefi-image", "Uefi", ct);
 
         // 1. First contact: iPXE sends the blade's identity; the blade is enrolled and gets the menu.
         var menu = await ScriptAsync(ipxe, $"/boot/blade?mac={Mac.Replace(':', '-')}&uuid=&serial=SN-42&manufacturer=QEMU&product=Standard%20PC&platform=pcbios&buildarch=i386", ct);
@@ -134,34 +134,6 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         }
 
         _ = uefi;
-    }
-
-    private static async Task<long> ImportAsync(HttpClient api, ApplianceFactory factory, string name, string bootMode, CancellationToken ct)
-    {
-        var path = Path.Combine(factory.Incoming, name + ".raw");
-        await using (var f = File.Create(path))
-        {
-            f.SetLength(16 << 20);
-        }
-
-        var sfdisk = TestNetwork.Run("sh", ["-c", $"printf 'label: dos\\n,,L,*\\n' | sfdisk -q {path}"], TimeSpan.FromSeconds(30));
-        Assert.True(sfdisk.ExitCode == 0, sfdisk.Stderr);
-        using var response = await api.PostAsJsonAsync("/api/images/import", new { name, operatingSystem = "Test OS", bootMode, path }, ct);
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(ct));
-        var started = (await response.Content.ReadFromJsonAsync<ImportStartedDto>(JsonDefaults.Options, ct))!;
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (DateTime.UtcNow < deadline)
-        {
-            var image = await api.GetFromJsonAsync<ImageDto>($"/api/images/{started.Image.Id}", JsonDefaults.Options, ct);
-            if (image!.State == "Active")
-            {
-                return image.Id;
-            }
-
-            await Task.Delay(100, ct);
-        }
-
-        throw new TimeoutException($"Image {name} did not become Active.");
     }
 
     /// <summary>GET a boot script; a failure shows the body (the script or problem the blade would have seen).</summary>

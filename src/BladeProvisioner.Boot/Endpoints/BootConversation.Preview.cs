@@ -26,11 +26,15 @@ public sealed partial class BootConversation
         }
 
         var links = new BootLinks(baseUri, blade.Id);
+        var (zeroTouch, how) = blade.State != BladeState.Discovered ? (null, "")
+            : blade.AssignedImageId is { } assigned ? (assigned, "zero-touch assignment")
+            : await ZeroTouchRuleForAsync(db, blade, ct) is { } rule ? (rule.DonorImageId, $"zero-touch rule {rule.Id} ({rule.Describe()})")
+            : ((long?)null, "");
         switch (blade.State)
         {
-            case BladeState.Discovered or BladeState.Failed when blade.AssignedImageId is { } assigned && blade.State == BladeState.Discovered:
-                var image = await db.DonorImages.AsNoTracking().SingleOrDefaultAsync(i => i.Id == assigned, ct);
-                return $"# dry run: zero-touch assignment would start cloning {image?.DisplayName ?? "image " + assigned}\n"
+            case BladeState.Discovered when zeroTouch is { } imageId:
+                var image = await db.DonorImages.AsNoTracking().SingleOrDefaultAsync(i => i.Id == imageId, ct);
+                return $"# dry run: {how} would start cloning {image?.DisplayName ?? "image " + imageId}\n"
                     + Renderer.Progress(new ProgressScript(links, image?.DisplayName ?? "image") { Stage = "starting" });
             case BladeState.Discovered or BladeState.Failed:
                 var images = await MenuImagesAsync(db, blade.Platform, ct);

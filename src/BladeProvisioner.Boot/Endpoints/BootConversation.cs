@@ -75,9 +75,17 @@ public sealed partial class BootConversation(
         switch (blade.State)
         {
             case BladeState.Discovered or BladeState.Failed:
-                if (blade.AssignedImageId is { } assigned && error is null && blade.State == BladeState.Discovered)
+                if (error is null && blade.State == BladeState.Discovered)
                 {
-                    return await ProvisionAsync(http, blade, assigned, "zero-touch assignment");
+                    if (blade.AssignedImageId is { } assigned)
+                    {
+                        return await ProvisionAsync(http, blade, assigned, "zero-touch assignment");
+                    }
+
+                    if (await ZeroTouchRuleForAsync(db, blade, http.RequestAborted) is { } rule)
+                    {
+                        return await ProvisionAsync(http, blade, rule.DonorImageId, $"by zero-touch rule {rule.Id} ({rule.Describe()})");
+                    }
                 }
 
                 return await MenuScriptAsync(http, db, blade, error);
@@ -88,6 +96,20 @@ public sealed partial class BootConversation(
             default:
                 return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, blade.Id), $"This blade is being decommissioned ({blade.State}); it will show the menu when that is done.") { Code = blade.State.ToString().ToUpperInvariant(), ReturnSeconds = 10 }));
         }
+    }
+
+    /// <summary>The rule for a blade not pre-assigned on its own record: its SMBIOS UUID first, then its chassis slot.</summary>
+    private static async Task<ZeroTouchRule?> ZeroTouchRuleForAsync(ApplianceDbContext db, Blade blade, CancellationToken ct)
+    {
+        var rules = db.ZeroTouchRules.AsNoTracking();
+        if (blade.SmbiosUuid is { } uuid && await rules.FirstOrDefaultAsync(r => r.SmbiosUuid == uuid, ct) is { } byUuid)
+        {
+            return byUuid;
+        }
+
+        return blade is { Chassis: { } chassis, Slot: { } slot }
+            ? await rules.FirstOrDefaultAsync(r => r.Chassis == chassis && r.Slot == slot, ct)
+            : null;
     }
 
     private async Task<BootLinks> LinksAsync(HttpContext http, long bladeId) =>

@@ -23,6 +23,9 @@ public static class ErrorCodes
     public const string ImageIllegalState = "IMAGE_ILLEGAL_STATE";
     public const string ImagePlatformMismatch = "IMAGE_PLATFORM_MISMATCH";
 
+    public const string ZeroTouchRuleNotFound = "ZERO_TOUCH_RULE_NOT_FOUND";
+    public const string ZeroTouchRuleExists = "ZERO_TOUCH_RULE_EXISTS";
+
     public const string VolumeNotFound = "VOLUME_NOT_FOUND";
     public const string VolumeExists = "VOLUME_EXISTS";
     public const string VolumeTooSmall = "VOLUME_TOO_SMALL";

@@ -16,7 +16,10 @@ internal sealed class BladeDirectory(NpgsqlDataSource dataSource, IqnFactory iqn
     private const string UpsertSql = """
         INSERT INTO blades AS b (boot_mac, smbios_uuid, serial, manufacturer, product, platform, client_architecture,
                                  chassis, slot, location_source, state, state_changed_at, created_at, last_seen_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'Discovered', $11, $11, $11)
+        SELECT $1, $2, $3, $4, $5, $6, $7, free.chassis, free.slot, CASE WHEN free.chassis IS NULL THEN NULL ELSE $10 END,
+               'Discovered', $11, $11, $11
+        FROM (SELECT CASE WHEN taken THEN NULL ELSE $8 END AS chassis, CASE WHEN taken THEN NULL ELSE $9 END AS slot
+              FROM (SELECT EXISTS (SELECT 1 FROM blades o WHERE o.chassis = $8 AND o.slot = $9 AND o.boot_mac <> $1) AS taken) t) free
         ON CONFLICT (boot_mac) DO UPDATE SET
             smbios_uuid = COALESCE(excluded.smbios_uuid, b.smbios_uuid),
             serial = COALESCE(excluded.serial, b.serial),
@@ -31,12 +34,27 @@ internal sealed class BladeDirectory(NpgsqlDataSource dataSource, IqnFactory iqn
         RETURNING id, state, hostname, uefi_loader, initiator_iqn, (xmax = 0) AS inserted
         """;
 
+    /// <summary>
+    /// A relay says another blade now sits in a slot: blades that held it by an earlier relay sighting have left it
+    /// (pulled, replaced). A location an admin set through the API stays, and the newcomer then gets none.
+    /// </summary>
+    private const string VacateSql = """
+        UPDATE blades SET chassis = NULL, slot = NULL, location_source = NULL
+        WHERE chassis = $1 AND slot = $2 AND boot_mac <> $3 AND (location_source IS NULL OR location_source = 'relay')
+        RETURNING id, boot_mac
+        """;
+
     public async ValueTask<BladeBootProfile> SightAsync(BladeSighting sighting, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sighting);
         var mac = MacAddressText.Normalize(sighting.Mac);
         var now = time.GetUtcNow();
         await using var conn = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (Trim(sighting.RelayRemoteId) is { } chassis && Trim(sighting.RelayCircuitId) is { } slot)
+        {
+            await VacateAsync(conn, chassis, slot, mac, now, cancellationToken);
+        }
+
         long id;
         BladeState state;
         string? hostname;
@@ -94,6 +112,23 @@ internal sealed class BladeDirectory(NpgsqlDataSource dataSource, IqnFactory iqn
         }
 
         return new BladeBootProfile(id, mac, state, hostname, loader, inserted);
+    }
+
+    private async Task VacateAsync(NpgsqlConnection conn, string chassis, string slot, string mac, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(VacateSql, conn);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = chassis });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = slot });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = mac });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            timeline.Record(new TimelineRecord("dhcp", "blade.location", $"Chassis {chassis} slot {slot} now holds {mac}: {r.GetString(1)} has left it")
+            {
+                BladeId = r.GetInt64(0),
+                At = now,
+            });
+        }
     }
 
     public async ValueTask<BladeBootProfile?> FindAsync(string mac, CancellationToken cancellationToken)

@@ -194,6 +194,12 @@ public sealed partial class ImageService(
             throw DomainException.Conflict(ErrorCodes.ImageInUse, $"Image {image.DisplayName} is the source of {users} boot volume(s).");
         }
 
+        var rules = await db.ZeroTouchRules.CountAsync(r => r.DonorImageId == imageId, cancellationToken);
+        if (rules > 0)
+        {
+            throw DomainException.Conflict(ErrorCodes.ImageInUse, $"Image {image.DisplayName} is named by {rules} zero-touch rule(s); delete or change them first.");
+        }
+
         db.DonorImages.Remove(image);
         await db.SaveChangesAsync(cancellationToken);
         if (image.Path is not null)

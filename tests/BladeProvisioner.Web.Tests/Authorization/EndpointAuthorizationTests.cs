@@ -111,6 +111,7 @@ public sealed class EndpointAuthorizationTests(PostgresServer postgres)
             ("POST", "/api/uploads"), ("PATCH", "/api/uploads/0123456789abcdef01234567"), ("POST", "/api/uploads/0123456789abcdef01234567/complete"),
             ("GET", "/api/users"), ("POST", "/api/users"), ("DELETE", "/api/users/1"), ("GET", "/api/tokens"), ("POST", "/api/tokens"),
             ("POST", "/api/blades"), ("PATCH", "/api/blades/1"), ("DELETE", "/api/blades/1"), ("POST", "/api/jobs/1/cancel"),
+            ("POST", "/api/zero-touch"), ("DELETE", "/api/zero-touch/1"),
         ];
         foreach (var (method, path) in forbidden)
         {
@@ -126,7 +127,7 @@ public sealed class EndpointAuthorizationTests(PostgresServer postgres)
             Assert.True(response.StatusCode is not (HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized), $"{action} → {(int)response.StatusCode}");
         }
 
-        foreach (var path in (string[])["/api/blades", "/api/images", "/api/jobs", "/api/events", "/api/volumes", "/api/sessions", "/api/dhcp/leases"])
+        foreach (var path in (string[])["/api/blades", "/api/images", "/api/jobs", "/api/events", "/api/volumes", "/api/sessions", "/api/dhcp/leases", "/api/zero-touch"])
         {
             using var response = await op.GetAsync(path, ct);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"GET {path} → {(int)response.StatusCode}");
