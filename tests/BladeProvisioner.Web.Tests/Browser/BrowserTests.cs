@@ -77,6 +77,26 @@ public sealed class BrowserTests(PostgresServer postgres)
             await Expect(page.Locator("#mapping")).ToContainTextAsync(Mac);
             await ScreenshotAsync(page, "blade.png");
 
+            // A zero-touch rule for a slot no blade has reported yet: added, listed, answered by the API, deleted.
+            await page.GotoAsync("/blades");
+            await page.FillAsync("#zt-chassis", "enc9");
+            await page.FillAsync("#zt-slot", "2");
+            await page.SelectOptionAsync("#zt-image", imageId.ToString(CultureInfo.InvariantCulture));
+            await page.ClickAsync("#rule-add");
+            var ruleRow = page.Locator("#rules tr[data-rule]");
+            await Expect(ruleRow).ToContainTextAsync("chassis enc9 slot 2");
+            await Expect(ruleRow).ToContainTextAsync("tiny-os v1");
+            var rules = await appliance.GetAsync<List<JsonElement>>("api/zero-touch");
+            Assert.Equal(imageId, Assert.Single(rules).GetProperty("imageId").GetInt64());
+            await page.FillAsync("#zt-chassis", "enc9");
+            await page.FillAsync("#zt-slot", "2");
+            await page.ClickAsync("#rule-add");
+            await Expect(page.Locator("#rule-form .error")).ToContainTextAsync("already covers");
+            page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+            await page.ClickAsync("#rules .delete-rule");
+            await Expect(page.Locator("#no-rules")).ToBeVisibleAsync();
+            Assert.Empty(await appliance.GetAsync<List<JsonElement>>("api/zero-touch"));
+
             // A slower import: the progress bar on the jobs page moves while we watch.
             var big = WriteRandomFile(Path.Combine(dir.Path, "incoming"), "bigger-os.raw", 48 << 20);
             using (var import = await appliance.Http.PostAsJsonAsync("api/images/import", new { name = "bigger-os", operatingSystem = "Bigger OS 2", bootMode = "Uefi", path = big }, ct))

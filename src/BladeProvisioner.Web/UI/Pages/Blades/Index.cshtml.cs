@@ -11,6 +11,8 @@ internal sealed class BladesModel(IDbContextFactory<ApplianceDbContext> contexts
     public BladeState? State { get; private set; }
     public IReadOnlyList<BladeRow> Rows { get; private set; } = [];
     public DateTimeOffset Now { get; private set; }
+    public IReadOnlyList<ZeroTouchRule> Rules { get; private set; } = [];
+    public IReadOnlyDictionary<long, DonorImage> Images { get; private set; } = new Dictionary<long, DonorImage>();
 
     public async Task OnGetAsync(string? q, BladeState? state, CancellationToken ct)
     {
@@ -36,6 +38,8 @@ internal sealed class BladesModel(IDbContextFactory<ApplianceDbContext> contexts
         var volumes = (await db.BootVolumes.AsNoTracking().Where(v => ids.Contains(v.BladeId)).ToListAsync(ct))
             .GroupBy(v => v.BladeId).ToDictionary(g => g.Key, g => g.OrderByDescending(v => v.Id).First());
         var images = await db.DonorImages.AsNoTracking().ToDictionaryAsync(i => i.Id, ct);
+        Images = images;
+        Rules = await db.ZeroTouchRules.AsNoTracking().OrderBy(r => r.Chassis).ThenBy(r => r.Slot).ThenBy(r => r.Id).ToListAsync(ct);
         var leases = (await db.DhcpLeases.AsNoTracking().Where(l => l.BladeId != null && ids.Contains(l.BladeId.Value) && l.State == DhcpLeaseState.Bound).ToListAsync(ct))
             .GroupBy(l => l.BladeId!.Value).ToDictionary(g => g.Key, g => g.OrderByDescending(l => l.UpdatedAt).First().Address.ToString());
         Rows = [.. blades.Select(b =>
