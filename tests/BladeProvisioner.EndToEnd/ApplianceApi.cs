@@ -123,6 +123,9 @@ internal sealed class ApplianceApi : IDisposable
         }
     }
 
+    /// <summary>A plain-text answer (the boot dry run).</summary>
+    public Task<string> TextAsync(string path, CancellationToken ct) => _http.GetStringAsync(new Uri(path, UriKind.Relative), ct);
+
     public void Dispose() => _http.Dispose();
 
     private static async Task EnsureAsync(HttpResponseMessage response, string what, CancellationToken ct)

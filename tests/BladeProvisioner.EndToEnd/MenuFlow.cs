@@ -102,12 +102,18 @@ internal static partial class MenuFlow
         return (await api.TimelineAsync(bladeId, ct)).Where(e => e.Id > afterEventId && e.Kind == "boot.menu").Max(e => e.Id);
     }
 
-    /// <summary>The image is the item above the default (Refresh): Up, Enter. Pressed again if a menu refresh ate the keys.</summary>
+    /// <summary>
+    /// The image is the last one in the menu; the operator presses its digit, which chooses it wherever the cursor is.
+    /// Pressed again if a menu refresh ate the key.
+    /// </summary>
     private static async Task<TimelineEvent> PressAsync(ChassisFixture chassis, VirtualBlade blade, long bladeId, long menuEventId, long serialOffset, StageTimes times, CancellationToken ct)
     {
+        var menu = await chassis.Api.TextAsync($"/api/boot/preview?mac={Uri.EscapeDataString(blade.Mac)}&platform={(blade.Firmware == "bios" ? "Bios" : "Uefi")}", ct);
+        var key = ImageKey().Matches(menu).Select(m => m.Groups["key"].Value).LastOrDefault()
+            ?? throw new InvalidOperationException($"the menu has no image with a key:\n{menu}");
         for (int attempt = 1; ; attempt++)
         {
-            await QmpClient.SendKeysAsync(blade.Qmp, ["up", "ret"], ct);
+            await QmpClient.SendKeysAsync(blade.Qmp, [key], ct);
             times.Mark("menu choice (key press)", DateTimeOffset.UtcNow);
             try
             {
@@ -131,6 +137,9 @@ internal static partial class MenuFlow
             TestContext.Current.TestOutputHelper?.WriteLine($"screendump {path} failed: {ex.Message}");
         }
     }
+
+    [GeneratedRegex(@"^item --key (?<key>[1-9]) img-", RegexOptions.Multiline)]
+    private static partial Regex ImageKey();
 
     [GeneratedRegex(@"test-donor v\d")]
     private static partial Regex MenuPattern();

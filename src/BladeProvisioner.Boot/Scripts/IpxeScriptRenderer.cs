@@ -60,10 +60,16 @@ internal sealed class IpxeScriptRenderer
         }
 
         script.Line($"item --gap -- Operating systems for {PlatformName(model.Platform)}:");
-        foreach (var image in model.Images)
+        // The first nine images answer to a digit: one key press chooses, whatever the cursor's position (slow serial
+        // consoles, remote KVMs that drop arrow keys).
+        for (var i = 0; i < model.Images.Count; i++)
         {
+            var image = model.Images[i];
             var name = IpxeText.Display(image.Name);
-            script.Line($"item {ImageLabel(image.Id)} {(name.Length == 0 ? $"image {image.Id}" : name)}");
+            var text = name.Length == 0 ? $"image {image.Id}" : name;
+            script.Line(i < 9
+                ? $"item --key {i + 1} {ImageLabel(image.Id)} {i + 1}) {text}"
+                : $"item {ImageLabel(image.Id)} {text}");
         }
 
         if (model.Images.Count == 0)

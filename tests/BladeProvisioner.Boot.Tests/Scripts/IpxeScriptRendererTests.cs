@@ -99,8 +99,8 @@ public sealed class IpxeScriptRendererTests
                 ":menu",
                 "menu BladeProvisioner - blade 17 (52:54:00:12:34:56)",
                 "item --gap -- Operating systems for BIOS blades:",
-                "item img-3 debian-12 v2",
-                "item img-5 Ubuntu \"24.04 LTS\" server v1",
+                "item --key 1 img-3 1) debian-12 v2",
+                "item --key 2 img-5 2) Ubuntu \"24.04 LTS\" server v1",
                 "item --gap",
                 "item --key r refresh Refresh this menu",
                 "item --key b reboot Reboot",
@@ -312,6 +312,21 @@ public sealed class IpxeScriptRendererTests
             Images = [new MenuImage(9, "evil && reboot ; ${password} #x || chain\nhttp://x")],
         });
 
-        Assert.Contains("\nitem img-9 evil '&&' reboot ';' $(password} '#x' '||' chain http://x\n", script, StringComparison.Ordinal);
+        Assert.Contains("\nitem --key 1 img-9 1) evil '&&' reboot ';' $(password} '#x' '||' chain http://x\n", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheFirstNineImagesAnswerToADigitTheRestToTheCursor()
+    {
+        var script = _renderer.Menu(ScriptSamples.Menu() with
+        {
+            Images = [.. Enumerable.Range(1, 11).Select(i => new MenuImage(100 + i, $"os {i}"))],
+        });
+
+        Assert.Contains("\nitem --key 1 img-101 1) os 1\n", script, StringComparison.Ordinal);
+        Assert.Contains("\nitem --key 9 img-109 9) os 9\n", script, StringComparison.Ordinal);
+        Assert.Contains("\nitem img-110 os 10\n", script, StringComparison.Ordinal);
+        Assert.Contains("\nitem img-111 os 11\n", script, StringComparison.Ordinal);
+        Assert.Contains("\nitem --key r refresh Refresh this menu\n", script, StringComparison.Ordinal);
     }
 }
