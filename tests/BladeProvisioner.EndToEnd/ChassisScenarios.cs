@@ -94,7 +94,7 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
 
         var powerOn = DateTimeOffset.UtcNow;
         await chassis.Api.SendAsync(HttpMethod.Post, $"/api/blades/{provisioned.Id}/restart", null, ct);
-        var line = await blade.WaitSerialAsync(OsMarker.Any, offset, TimeSpan.FromMinutes(3), ct);
+        var line = await blade.WaitSerialAsync(OsMarker.Any, offset, TimeSpan.FromMinutes(3), ct, wholeLine: true);
         var marker = OsMarker.Parse(line);
         var times = new StageTimes($"blade {blade.Name}: IPMI power-on of a provisioned blade to OS marker", powerOn);
         times.Mark("OS marker (serial console)", DateTimeOffset.UtcNow);

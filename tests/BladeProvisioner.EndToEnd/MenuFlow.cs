@@ -49,7 +49,7 @@ internal static partial class MenuFlow
             }
 
             var sanboot = await api.WaitForEventAsync(bladeId, "boot.sanboot", chosen.Id, BootTimeout, ct);
-            var line = await blade.WaitSerialAsync(OsMarker.Any, serialOffset, BootTimeout, ct);
+            var line = await blade.WaitSerialAsync(OsMarker.Any, serialOffset, BootTimeout, ct, wholeLine: true);
             times.Mark("OS marker (serial console)", DateTimeOffset.UtcNow);
             var marker = OsMarker.Parse(line);
 

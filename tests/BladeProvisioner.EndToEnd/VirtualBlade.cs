@@ -26,13 +26,19 @@ internal sealed class VirtualBlade(string name, string firmware, IReadOnlyDictio
     public long SerialOffset => File.Exists(SerialLog) ? new FileInfo(SerialLog).Length : 0;
 
     /// <summary>The first serial line after <paramref name="offset"/> matching <paramref name="pattern"/>.</summary>
-    public async Task<string> WaitSerialAsync(Regex pattern, long offset, TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// The first serial line from <paramref name="offset"/> that matches. With <paramref name="wholeLine"/>, only a line
+    /// the guest has finished (newline written) counts: the emulated UART writes slowly, and a line read while it is
+    /// still being written would be cut short.
+    /// </summary>
+    public async Task<string> WaitSerialAsync(Regex pattern, long offset, TimeSpan timeout, CancellationToken ct, bool wholeLine = false)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
             var text = ReadSerial(offset);
-            foreach (var line in text.Split('\n'))
+            var lines = text.Split('\n');
+            foreach (var line in wholeLine ? lines[..^1] : lines)
             {
                 if (pattern.IsMatch(line))
                 {
