@@ -57,12 +57,12 @@ public sealed class CloneDurabilityTests(PostgresServer postgres)
             },
             CancellationToken.None);
 
-        await WaitForJobAsync(appliance, jobId, j => j.ProgressDone >= DonorBytes / 3 && j.State == "Running", TimeSpan.FromSeconds(180));
+        await TestJobs.WaitAsync(appliance, jobId, j => j.ProgressDone >= DonorBytes / 3 && j.State == "Running", TimeSpan.FromSeconds(180));
         await appliance.KillAsync();
         Assert.DoesNotContain(volume.TargetIqn, TargetsShown(appliance.Tgt.ControlPort), StringComparison.Ordinal);
 
         await appliance.StartAsync();
-        var done = await WaitForJobAsync(appliance, jobId, j => j.State is "Succeeded" or "Failed" or "Cancelled", TimeSpan.FromSeconds(120));
+        var done = await TestJobs.WaitAsync(appliance, jobId, j => j.State is "Succeeded" or "Failed" or "Cancelled", TimeSpan.FromSeconds(120));
         await watch.CancelAsync();
         await watcher;
 
@@ -108,26 +108,8 @@ public sealed class CloneDurabilityTests(PostgresServer postgres)
         using var response = await appliance.Http.PostAsJsonAsync("api/images/import", new { name = "donor", operatingSystem = "Test", bootMode = "Both", path }, JsonDefaults.Options);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         var started = (await response.Content.ReadFromJsonAsync<ImportStartedDto>(JsonDefaults.Options))!;
-        await WaitForJobAsync(appliance, started.Job.Id, j => j.State == "Succeeded", TimeSpan.FromSeconds(180));
+        await TestJobs.WaitAsync(appliance, started.Job.Id, j => j.State == "Succeeded", TimeSpan.FromSeconds(180));
         return started.Image.Id;
-    }
-
-    private static async Task<JobDto> WaitForJobAsync(ApplianceProcess appliance, long jobId, Func<JobDto, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        JobDto? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await appliance.GetAsync<JobDto>($"api/jobs/{jobId}");
-            if (condition(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Job {jobId}: last seen {last}.\n{appliance.Log()}");
     }
 
     private static string TargetsShown(int controlPort) =>

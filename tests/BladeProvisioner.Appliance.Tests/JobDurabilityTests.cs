@@ -31,7 +31,7 @@ public sealed class JobDurabilityTests(PostgresServer postgres)
         var jobId = started.Job.Id;
 
         // Wait until a good part is copied and checkpointed, then pull the plug.
-        var before = await WaitForAsync(appliance, jobId, j => j.State == "Running" && j.ProgressDone >= ImageBytes * 35 / 100, TimeSpan.FromSeconds(180));
+        var before = await TestJobs.WaitAsync(appliance, jobId, j => j.State == "Running" && j.ProgressDone >= ImageBytes * 35 / 100, TimeSpan.FromSeconds(180));
         await appliance.KillAsync();
         var checkpoint = await DurableOffsetAsync(cs, jobId);
         Assert.True(checkpoint > 0, "a checkpoint was recorded before the kill");
@@ -39,7 +39,7 @@ public sealed class JobDurabilityTests(PostgresServer postgres)
 
         await appliance.StartAsync();
         var seen = new List<long>();
-        var done = await WaitForAsync(
+        var done = await TestJobs.WaitAsync(
             appliance,
             jobId,
             j =>
@@ -100,7 +100,7 @@ public sealed class JobDurabilityTests(PostgresServer postgres)
 
         foreach (var (jobId, sha) in jobs)
         {
-            var done = await WaitForAsync(a, jobId, j => j.State is "Succeeded" or "Failed", TimeSpan.FromSeconds(180));
+            var done = await TestJobs.WaitAsync(a, jobId, j => j.State is "Succeeded" or "Failed", TimeSpan.FromSeconds(180));
             Assert.True(done.State == "Succeeded", $"job {jobId}: {done.Error}\nA:\n{a.Log()}\nB:\n{b.Log()}");
             Assert.Equal(1, done.Attempts);
             var events = await Eventually.UntilAsync(
@@ -119,24 +119,6 @@ public sealed class JobDurabilityTests(PostgresServer postgres)
             "api/images/import", new { name, operatingSystem = "Test", bootMode = "Both", path }, JsonDefaults.Options);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<ImportStartedDto>(JsonDefaults.Options))!;
-    }
-
-    private static async Task<JobDto> WaitForAsync(ApplianceProcess appliance, long jobId, Func<JobDto, bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        JobDto? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await appliance.GetAsync<JobDto>($"api/jobs/{jobId}");
-            if (condition(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Job {jobId} did not reach the expected state; last seen {last}.\n{appliance.Log()}");
     }
 
     private static async Task<long> DurableOffsetAsync(string cs, long jobId)

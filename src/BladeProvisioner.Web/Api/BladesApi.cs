@@ -33,20 +33,7 @@ internal static partial class BladesApi
         IDbContextFactory<ApplianceDbContext> contexts, BladeState? state, string? q, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var query = db.Blades.AsNoTracking();
-        if (state is not null)
-        {
-            query = query.Where(b => b.State == state);
-        }
-
-        if (!string.IsNullOrWhiteSpace(q))
-        {
-            var term = q.Trim().ToLowerInvariant();
-            query = query.Where(b => b.BootMac.Contains(term) || (b.Hostname != null && b.Hostname.Contains(term))
-                                     || (b.Serial != null && b.Serial.ToLower().Contains(term)) || (b.Chassis != null && b.Chassis.ToLower().Contains(term)));
-        }
-
-        var blades = await query.OrderBy(b => b.Chassis).ThenBy(b => b.Slot).ThenBy(b => b.Id).ToListAsync(ct);
+        var blades = await db.Blades.AsNoTracking().Filter(state, q).ToListAsync(ct);
         return TypedResults.Ok(blades.Select(BladeView.From).ToList());
     }
 

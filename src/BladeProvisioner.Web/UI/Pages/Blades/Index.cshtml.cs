@@ -1,5 +1,6 @@
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Data;
+using BladeProvisioner.Web.Api;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,20 +21,7 @@ internal sealed class BladesModel(IDbContextFactory<ApplianceDbContext> contexts
         State = state;
         Now = time.GetUtcNow();
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var query = db.Blades.AsNoTracking();
-        if (state is not null)
-        {
-            query = query.Where(b => b.State == state);
-        }
-
-        if (!string.IsNullOrWhiteSpace(q))
-        {
-            var term = q.Trim().ToLowerInvariant();
-            query = query.Where(b => b.BootMac.Contains(term) || (b.Hostname != null && b.Hostname.Contains(term))
-                                     || (b.Serial != null && b.Serial.ToLower().Contains(term)) || (b.Chassis != null && b.Chassis.ToLower().Contains(term)));
-        }
-
-        var blades = await query.OrderBy(b => b.Chassis).ThenBy(b => b.Slot).ThenBy(b => b.Id).Take(2000).ToListAsync(ct);
+        var blades = await db.Blades.AsNoTracking().Filter(state, q).Take(2000).ToListAsync(ct);
         var ids = blades.Select(b => b.Id).ToList();
         var volumes = (await db.BootVolumes.AsNoTracking().Where(v => ids.Contains(v.BladeId)).ToListAsync(ct))
             .GroupBy(v => v.BladeId).ToDictionary(g => g.Key, g => g.OrderByDescending(v => v.Id).First());
