@@ -1,4 +1,3 @@
-using System.Globalization;
 using BladeProvisioner.Core.Configuration;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
@@ -6,49 +5,68 @@ using BladeProvisioner.Core.Timeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Quartz;
+using Hangfire;
 
 namespace BladeProvisioner.Jobs;
 
 /// <summary>
-/// The one Quartz job class: fires for a row of the jobs table and runs that row's handler.
-/// Exactly-once comes from the database, not from Quartz alone: a session-level advisory lock on the job id is held
-/// for the whole run (a crashed node's lock vanishes with its connection), and only a row that is not finished is run.
-/// A cluster-wide cap per kind is a second set of advisory locks ("slots").
+/// The one job method Hangfire runs: it carries the id of a row of the jobs table and runs that row's handler.
+/// Exactly-once comes from the database, not from the engine alone: a session-level advisory lock on the job id is held
+/// for the whole run (a crashed node's lock vanishes with its connection), and only a row that is not finished is run,
+/// so a second delivery of the same row (a recovered engine job, a recovery sweep) finds the lock taken or the row done.
+/// A cluster-wide cap per kind is a second set of advisory locks ("slots"); a job that finds no free slot goes back to
+/// the engine's schedule (<see cref="SlotWaitFilter"/>) instead of holding a worker.
 /// </summary>
-internal sealed partial class DurableJobExecutor(
-    NpgsqlDataSource dataSource,
-    JobRowStore rows,
-    JobHandlerRegistry handlers,
-    ITimeline timeline,
-    IOptions<JobsOptions> options,
-    IOptions<ApplianceOptions> appliance,
-    ILogger<DurableJobExecutor> logger) : IJob
+public sealed partial class DurableJobExecutor
 {
-    public const string JobIdKey = "bp.jobId";
     private const long JobLockNamespace = 0x4250_4A00_0000_0000; // "BPJ" in the high bytes
     private const int SlotLockNamespace = 0x4250_534C; // "BPSL"
 
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
-    {
-        var idText = context.MergedJobDataMap.GetString(JobIdKey);
-        if (!long.TryParse(idText, NumberStyles.None, CultureInfo.InvariantCulture, out var jobId))
-        {
-            LogBadTrigger(logger, context.JobDetail.Key.ToString());
-            return;
-        }
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly JobRowStore _rows;
+    private readonly JobHandlerRegistry _handlers;
+    private readonly ITimeline _timeline;
+    private readonly IOptions<JobsOptions> _options;
+    private readonly IOptions<ApplianceOptions> _appliance;
+    private readonly ILogger<DurableJobExecutor> _logger;
 
-        await using var conn = await dataSource.OpenConnectionAsync(cancellationToken);
+    internal DurableJobExecutor(
+        NpgsqlDataSource dataSource,
+        JobRowStore rows,
+        JobHandlerRegistry handlers,
+        ITimeline timeline,
+        IOptions<JobsOptions> options,
+        IOptions<ApplianceOptions> appliance,
+        ILogger<DurableJobExecutor> logger)
+    {
+        _dataSource = dataSource;
+        _rows = rows;
+        _handlers = handlers;
+        _timeline = timeline;
+        _options = options;
+        _appliance = appliance;
+        _logger = logger;
+    }
+
+    /// <summary>
+    /// Runs job row <paramref name="jobId"/>. The kind is carried only so the dashboard can name the job. The engine
+    /// passes a token that is cancelled when this node stops: the row is then left Running and resumes after restart
+    /// (the engine puts the job back in its queue).
+    /// </summary>
+    [JobDisplayName("{1} job {0}")]
+    public async Task RunAsync(long jobId, string kind, CancellationToken cancellationToken)
+    {
+        await using var conn = await _dataSource.OpenConnectionAsync(cancellationToken);
         if (!await TryLockAsync(conn, "SELECT pg_try_advisory_lock($1)", JobLockNamespace | jobId, cancellationToken))
         {
-            // Another node (or a recovery trigger racing the original) is running it right now.
-            LogAlreadyRunning(logger, jobId);
+            // Another node (or a second delivery racing the first) is running it right now.
+            LogAlreadyRunning(_logger, jobId);
             return;
         }
 
         try
         {
-            await RunClaimedAsync(conn, context, jobId, cancellationToken);
+            await RunClaimedAsync(conn, jobId, cancellationToken);
         }
         finally
         {
@@ -57,25 +75,26 @@ internal sealed partial class DurableJobExecutor(
         }
     }
 
-    private async Task RunClaimedAsync(NpgsqlConnection conn, IJobExecutionContext context, long jobId, CancellationToken shutdown)
+    private async Task RunClaimedAsync(NpgsqlConnection conn, long jobId, CancellationToken shutdown)
     {
-        var row = await rows.GetAsync(conn, jobId, shutdown);
+        var row = await _rows.GetAsync(conn, jobId, shutdown);
         if (row is null || row.State is JobState.Succeeded or JobState.Failed or JobState.Cancelled)
         {
             return;
         }
 
-        if (!handlers.TryGet(row.Kind, out var handler))
+        if (!_handlers.TryGet(row.Kind, out var handler))
         {
             await FinishAsync(conn, row, JobState.Failed, $"No handler for job kind '{row.Kind}'.", ErrorCodes.JobKindUnknown);
             return;
         }
 
         using var userCancel = new CancellationTokenSource();
-        var node = appliance.Value.ResolveNodeName();
+        var node = _appliance.Value.ResolveNodeName();
+        var recovering = row.State == JobState.Running;
         var jobContext = new JobContext(
-            row.Id, row.Kind, row.Parameters, row.Checkpoint, row.Attempts + 1, context.Recovering || row.State == JobState.Running,
-            row.BladeId, row.DonorImageId, row.BootVolumeId, rows, timeline, options.Value.ProgressInterval, userCancel);
+            row.Id, row.Kind, row.Parameters, row.Checkpoint, row.Attempts + 1, recovering,
+            row.BladeId, row.DonorImageId, row.BootVolumeId, _rows, _timeline, _options.Value.ProgressInterval, userCancel);
 
         if (row.CancelRequested)
         {
@@ -86,13 +105,14 @@ internal sealed partial class DurableJobExecutor(
 
         if (!await TryTakeSlotAsync(conn, row.Kind, shutdown))
         {
-            await RescheduleAsync(context, jobId, shutdown);
-            return;
+            LogWaitingForSlot(_logger, jobId, row.Kind);
+            throw new WaitingForSlotException(row.Kind);
         }
 
-        var attempt = await rows.MarkRunningAsync(conn, jobId, node, shutdown);
-        LogStarted(logger, jobId, row.Kind, attempt, jobContext.Recovering);
-        timeline.Record(new TimelineRecord("jobs", "job.started", $"{row.Kind} job {jobId} started on {node} (attempt {attempt}{(jobContext.Recovering ? ", resuming" : string.Empty)})")
+        var attempt = await _rows.MarkRunningAsync(conn, jobId, node, shutdown);
+        LogStarted(_logger, jobId, row.Kind, attempt, recovering);
+        var resuming = recovering ? ", resuming" : string.Empty;
+        _timeline.Record(new TimelineRecord("jobs", "job.started", $"{row.Kind} job {jobId} started on {node} (attempt {attempt}{resuming})")
         {
             JobId = jobId, BladeId = row.BladeId, DonorImageId = row.DonorImageId, BootVolumeId = row.BootVolumeId,
         });
@@ -106,7 +126,7 @@ internal sealed partial class DurableJobExecutor(
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested && !userCancel.IsCancellationRequested)
         {
             // The appliance is stopping: leave the row Running; it is resumed after restart.
-            LogInterrupted(logger, jobId);
+            LogInterrupted(_logger, jobId);
             throw;
         }
         catch (OperationCanceledException) when (userCancel.IsCancellationRequested)
@@ -119,11 +139,11 @@ internal sealed partial class DurableJobExecutor(
             await CleanupAsync(handler, jobContext);
             await FinishAsync(conn, row, JobState.Failed, ex.Message, ex.Code);
         }
-#pragma warning disable CA1031 // A job's failure is recorded on its row; it must not escape into the scheduler.
+#pragma warning disable CA1031 // A job's failure is recorded on its row; it must not escape into the engine.
         catch (Exception ex) when (ex is not OperationCanceledException)
 #pragma warning restore CA1031
         {
-            LogFailed(logger, ex, jobId, row.Kind);
+            LogFailed(_logger, ex, jobId, row.Kind);
             await CleanupAsync(handler, jobContext);
             await FinishAsync(conn, row, JobState.Failed, ex.Message, ErrorCodes.Internal);
         }
@@ -131,19 +151,19 @@ internal sealed partial class DurableJobExecutor(
 
     private async Task FinishAsync(NpgsqlConnection conn, JobRowStore.Row row, JobState state, string? error, string? code)
     {
-        if (!await rows.FinishAsync(conn, row.Id, state, error, code, CancellationToken.None))
+        if (!await _rows.FinishAsync(conn, row.Id, state, error, code, CancellationToken.None))
         {
             return;
         }
 
-        LogFinished(logger, row.Id, row.Kind, state);
+        LogFinished(_logger, row.Id, row.Kind, state);
         var kind = state switch
         {
             JobState.Succeeded => "job.succeeded",
             JobState.Cancelled => "job.cancelled",
             _ => "job.failed",
         };
-        timeline.Record(new TimelineRecord("jobs", kind, error is null ? $"{row.Kind} job {row.Id} {state.ToString().ToLowerInvariant()}" : $"{row.Kind} job {row.Id} {state.ToString().ToLowerInvariant()}: {error}")
+        _timeline.Record(new TimelineRecord("jobs", kind, error is null ? $"{row.Kind} job {row.Id} {state.ToString().ToLowerInvariant()}" : $"{row.Kind} job {row.Id} {state.ToString().ToLowerInvariant()}: {error}")
         {
             JobId = row.Id, BladeId = row.BladeId, DonorImageId = row.DonorImageId, BootVolumeId = row.BootVolumeId,
             Details = code is null ? null : new Dictionary<string, object?> { ["code"] = code },
@@ -161,13 +181,13 @@ internal sealed partial class DurableJobExecutor(
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogCleanupFailed(logger, ex, context.JobId);
+            LogCleanupFailed(_logger, ex, context.JobId);
         }
     }
 
     private async Task<bool> TryTakeSlotAsync(NpgsqlConnection conn, string kind, CancellationToken ct)
     {
-        var cap = options.Value.CapFor(kind);
+        var cap = _options.Value.CapFor(kind);
         var kindKey = StableHash(kind);
         for (int slot = 0; slot < cap; slot++)
         {
@@ -181,17 +201,6 @@ internal sealed partial class DurableJobExecutor(
         }
 
         return false;
-    }
-
-    private async Task RescheduleAsync(IJobExecutionContext context, long jobId, CancellationToken ct)
-    {
-        var trigger = TriggerBuilder.Create()
-            .WithIdentity($"job-{jobId}-wait-{Guid.NewGuid():N}", JobScheduling.Group)
-            .ForJob(context.JobDetail.Key)
-            .UsingJobData(JobIdKey, jobId.ToString(CultureInfo.InvariantCulture))
-            .StartAt(DateTimeOffset.UtcNow + options.Value.SlotRetryDelay)
-            .Build();
-        await context.Scheduler.ScheduleJob(trigger, new ScheduleJobOptions(), ct);
     }
 
     private static async Task<bool> TryLockAsync(NpgsqlConnection conn, string sql, long key, CancellationToken ct)
@@ -213,24 +222,24 @@ internal sealed partial class DurableJobExecutor(
         return (int)h;
     }
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Job {JobId} ({Kind}) started, attempt {Attempt}, recovering {Recovering}")]
+    [LoggerMessage(EventId = JobsEventIds.Started, Level = LogLevel.Information, Message = "Job {JobId} ({Kind}) started, attempt {Attempt}, recovering {Recovering}")]
     private static partial void LogStarted(ILogger logger, long jobId, string kind, int attempt, bool recovering);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "Job {JobId} ({Kind}) finished: {State}")]
+    [LoggerMessage(EventId = JobsEventIds.Finished, Level = LogLevel.Information, Message = "Job {JobId} ({Kind}) finished: {State}")]
     private static partial void LogFinished(ILogger logger, long jobId, string kind, JobState state);
 
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "Job {JobId} ({Kind}) failed")]
+    [LoggerMessage(EventId = JobsEventIds.Failed, Level = LogLevel.Error, Message = "Job {JobId} ({Kind}) failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, long jobId, string kind);
 
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "Job {JobId} is already running elsewhere")]
+    [LoggerMessage(EventId = JobsEventIds.AlreadyRunning, Level = LogLevel.Debug, Message = "Job {JobId} is already running elsewhere")]
     private static partial void LogAlreadyRunning(ILogger logger, long jobId);
 
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Job {JobId} interrupted by shutdown; it resumes after restart")]
+    [LoggerMessage(EventId = JobsEventIds.Interrupted, Level = LogLevel.Information, Message = "Job {JobId} interrupted by shutdown; it resumes after restart")]
     private static partial void LogInterrupted(ILogger logger, long jobId);
 
-    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Cleanup after job {JobId} failed")]
+    [LoggerMessage(EventId = JobsEventIds.CleanupFailed, Level = LogLevel.Warning, Message = "Cleanup after job {JobId} failed")]
     private static partial void LogCleanupFailed(ILogger logger, Exception exception, long jobId);
 
-    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "Quartz job {Key} carries no job id; ignored")]
-    private static partial void LogBadTrigger(ILogger logger, string key);
+    [LoggerMessage(EventId = JobsEventIds.WaitingForSlot, Level = LogLevel.Debug, Message = "Job {JobId} ({Kind}) waits for a free slot of its kind")]
+    private static partial void LogWaitingForSlot(ILogger logger, long jobId, string kind);
 }

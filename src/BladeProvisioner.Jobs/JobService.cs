@@ -4,17 +4,17 @@ using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
 using Microsoft.EntityFrameworkCore;
-using Quartz;
+using Hangfire;
 
 namespace BladeProvisioner.Jobs;
 
 /// <summary>
-/// Starts, cancels and retries durable jobs. The row is written first (the intent), then the Quartz trigger; if the
-/// node dies between the two, <see cref="JobRecoveryService"/> schedules the row later.
+/// Starts, cancels and retries durable jobs. The row is written first (the intent), then the engine job that carries
+/// it; if the node dies between the two, <see cref="JobRecoverySweep"/> enqueues the row later.
 /// </summary>
 public sealed class JobService(
     IDbContextFactory<ApplianceDbContext> contexts,
-    ISchedulerFactory schedulers,
+    IBackgroundJobClient engine,
     ITimeline timeline,
     TimeProvider time)
 {
@@ -59,10 +59,14 @@ public sealed class JobService(
         };
     }
 
+    /// <summary>Hands a stored row to the engine, and records on the row which engine job carries it.</summary>
     public async Task ScheduleAsync(long jobId, CancellationToken cancellationToken)
     {
-        var scheduler = await schedulers.GetScheduler(cancellationToken);
-        await JobScheduling.ScheduleNowAsync(scheduler, jobId, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var kind = await db.Jobs.Where(j => j.Id == jobId).Select(j => j.Kind).SingleOrDefaultAsync(cancellationToken)
+            ?? throw DomainException.NotFound(ErrorCodes.JobNotFound, $"Job {jobId} does not exist.");
+        var engineJobId = engine.Enqueue<DurableJobExecutor>(x => x.RunAsync(jobId, kind, CancellationToken.None));
+        await db.Database.ExecuteSqlAsync($"UPDATE jobs SET engine_job_id = {engineJobId} WHERE id = {jobId}", cancellationToken);
     }
 
     /// <summary>A queued job is cancelled at once; a running one at its next progress report.</summary>
@@ -90,7 +94,7 @@ public sealed class JobService(
             JobId = jobId, BladeId = job.BladeId, DonorImageId = job.DonorImageId, BootVolumeId = job.BootVolumeId,
         });
 
-        // A queued job may not fire for a while (waiting for a slot): let the executor cancel it now.
+        // A queued job may not run for a while (waiting for a slot): let the executor cancel it now.
         await ScheduleAsync(jobId, cancellationToken);
         await db.Entry(job).ReloadAsync(cancellationToken);
         return job;

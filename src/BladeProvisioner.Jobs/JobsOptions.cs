@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace BladeProvisioner.Jobs;
 
-/// <summary>Section <c>Jobs</c>: durable background jobs on the Quartz PostgreSQL job store.</summary>
+/// <summary>Section <c>Jobs</c>: durable background jobs on Hangfire with its PostgreSQL storage.</summary>
 public sealed class JobsOptions
 {
     public const string Section = "Jobs";
@@ -17,9 +17,20 @@ public sealed class JobsOptions
     [Range(1, 64)]
     public int DefaultKindConcurrency { get; set; } = 4;
 
-    /// <summary>How often a node tells the cluster it is alive; a node silent for twice this is recovered by the others.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
-    public TimeSpan ClusterCheckinInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// A job whose node died (kill -9, power loss) is visible to every node again this long after that node's last
+    /// refresh of its claim; a live worker refreshes every fifth of it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "00:30:00")]
+    public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often idle workers look at the queue and the schedule (new jobs also wake them at once).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often the recovery sweep looks for job rows that no engine job carries (1–59 s).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:00:59")]
+    public TimeSpan RecoverySweepInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>How long a job waiting for a free slot of its kind waits before it is tried again.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]

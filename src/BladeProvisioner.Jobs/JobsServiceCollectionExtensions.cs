@@ -1,16 +1,29 @@
+using BladeProvisioner.Core.Configuration;
+using BladeProvisioner.Core.Readiness;
+using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
+using BladeProvisioner.Data.Migrations;
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Common;
+using Hangfire.PostgreSql;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Quartz;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace BladeProvisioner.Jobs;
 
 public static class JobsServiceCollectionExtensions
 {
     /// <summary>
-    /// Durable jobs: Quartz with the clustered PostgreSQL job store (tables from the appliance's migrations), one executor
-    /// class over the jobs table, per-kind caps, and the recovery sweep. Call after AddData.
+    /// Durable jobs: Hangfire with its PostgreSQL storage in the appliance's database (schema <c>hangfire</c>, installed
+    /// under the migration lock), one job method over the jobs table, per-kind caps, and the recovery sweep as a
+    /// recurring job. The engine's pieces are this host's own (storage, filters, activator), not Hangfire's process-wide
+    /// defaults, so several hosts in one process do not share them. Call after AddData.
     /// </summary>
     public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
     {
@@ -18,61 +31,62 @@ public static class JobsServiceCollectionExtensions
         var services = builder.Services;
         services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var options = builder.Configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
-        var connectionString = builder.Configuration.GetConnectionString(DataServiceCollectionExtensions.ConnectionStringName)
-            ?? throw new InvalidOperationException("AddJobs needs the database: call AddData first.");
-        var node = builder.Configuration[$"{Core.Configuration.ApplianceOptions.Section}:NodeName"];
+        var node = builder.Configuration[$"{ApplianceOptions.Section}:NodeName"];
         if (string.IsNullOrWhiteSpace(node))
         {
             node = Environment.MachineName;
         }
 
-        builder.AddQuartz(q =>
+        services.AddSingleton<ISchemaInstaller, HangfireSchemaInstaller>();
+        services.AddSingleton<JobStorage>(sp => new PostgreSqlStorage(
+            new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>()), StorageOptions(options)));
+        services.AddSingleton<IJobFilterProvider>(_ => Filters(options));
+        services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire(config => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+        services.AddHangfireServer((_, server) =>
         {
-            q.ConfigureScheduler(s =>
-            {
-                s.InstanceName = "BladeProvisioner";
+            server.ServerName = node;
+            server.WorkerCount = options.MaxConcurrency;
+            server.Queues = ["default"];
+            server.SchedulePollingInterval = options.PollInterval;
+            server.HeartbeatInterval = TimeSpan.FromSeconds(5);
+            server.ServerCheckInterval = TimeSpan.FromSeconds(15);
+            server.ServerTimeout = TimeSpan.FromSeconds(45);
 
-                // A stable id per node: after a crash the restarted node recovers its own interrupted jobs at its
-                // first check-in instead of waiting for the others to declare it dead.
-                s.InstanceId = node;
-                s.GenerateInstanceId = false;
-            });
-            q.UseDefaultThreadPool(o => o.MaxConcurrency = options.MaxConcurrency);
-            q.UsePersistentStore(store =>
-            {
-                store.UsePostgres(connectionString);
-                store.UseSystemTextJsonSerializer(_ => { });
-                store.UseClustering(c =>
-                {
-                    c.CheckinInterval = options.ClusterCheckinInterval;
-                    c.CheckinMisfireThreshold = options.ClusterCheckinInterval * 2;
-                });
-                store.ConfigureStore(o =>
-                {
-                    o.TablePrefix = "qrtz_";
-                    o.SchemaProvisioning = SchemaProvisioning.Validate;
-                });
-            });
-        });
-        builder.AddQuartzHostedService(o =>
-        {
-            // A stopping appliance does not wait for a long clone: the job resumes from its checkpoint after restart.
-            o.WaitForJobsToComplete = false;
-            o.AwaitApplicationStarted = true;
+            // A stopping appliance does not wait for a long clone: the job is put back in the queue and resumes from
+            // its checkpoint on this node after restart or on another node now.
+            server.ShutdownTimeout = TimeSpan.FromSeconds(10);
         });
 
         services.AddSingleton<JobRowStore>();
         services.AddSingleton<JobHandlerRegistry>();
-        services.AddTransient<DurableJobExecutor>();
+        services.AddTransient(sp => new DurableJobExecutor(
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<JobRowStore>(),
+            sp.GetRequiredService<JobHandlerRegistry>(),
+            sp.GetRequiredService<ITimeline>(),
+            sp.GetRequiredService<IOptions<JobsOptions>>(),
+            sp.GetRequiredService<IOptions<ApplianceOptions>>(),
+            sp.GetRequiredService<ILogger<DurableJobExecutor>>()));
         services.AddSingleton(sp => new JobService(
-            sp.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<ApplianceDbContext>>(),
-            sp.GetRequiredService<ISchedulerFactory>(),
-            sp.GetRequiredService<Core.Timeline.ITimeline>(),
+            sp.GetRequiredService<IDbContextFactory<ApplianceDbContext>>(),
+            sp.GetRequiredService<IBackgroundJobClient>(),
+            sp.GetRequiredService<ITimeline>(),
             sp.GetRequiredService<TimeProvider>())
         {
             Registry = sp.GetRequiredService<JobHandlerRegistry>(),
         });
-        services.AddHostedService<JobRecoveryService>();
+        services.AddTransient(sp => new JobRecoverySweep(
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<JobStorage>(),
+            sp.GetRequiredService<JobService>(),
+            sp.GetRequiredService<ApplianceReadiness>(),
+            sp.GetRequiredService<ILogger<JobRecoverySweep>>()));
+        services.AddHostedService(sp => new RecurringJobsRegistration(
+            sp.GetRequiredService<IRecurringJobManager>(), sp.GetRequiredService<IOptions<JobsOptions>>()));
         return builder;
     }
 
@@ -82,5 +96,50 @@ public static class JobsServiceCollectionExtensions
     {
         services.AddSingleton<IJobHandler, THandler>();
         return services;
+    }
+
+    /// <summary>
+    /// Recovery in seconds: the worker running a job refreshes its claim every fifth of the invisibility timeout
+    /// (sliding), so a job whose node died is visible to every node again after at most that timeout.
+    /// </summary>
+    private static PostgreSqlStorageOptions StorageOptions(JobsOptions options) => new()
+    {
+        SchemaName = HangfireSchemaInstaller.Schema,
+        PrepareSchemaIfNecessary = false,
+        InvisibilityTimeout = options.InvisibilityTimeout,
+        UseSlidingInvisibilityTimeout = true,
+        QueuePollInterval = options.PollInterval,
+        EnableLongPolling = true,
+        DistributedLockTimeout = TimeSpan.FromMinutes(1),
+        StartupConnectionMaxRetries = 0,
+    };
+
+    /// <summary>
+    /// The engine's filters for this host: statistics and continuations as Hangfire's defaults have them, the slot
+    /// wait before the retry filter, and few retries — a job's own failure is recorded on its row and never reaches
+    /// the engine; only infrastructure errors (the database unreachable) do, and the recovery sweep backs those up.
+    /// </summary>
+    private static JobFilterProviderCollection Filters(JobsOptions options)
+    {
+        var filters = new JobFilterCollection();
+        filters.Add(new StatisticsHistoryAttribute());
+        filters.Add(new ContinuationsSupportAttribute());
+        filters.Add(new SlotWaitFilter(options.SlotRetryDelay), 0);
+        filters.Add(new AutomaticRetryAttribute { Attempts = 3, DelaysInSeconds = [2, 10, 30] }, 20);
+        return new JobFilterProviderCollection(filters, new JobFilterAttributeFilterProvider());
+    }
+
+    /// <summary>The recurring jobs this module owns, written to the engine's storage once the database is ready.</summary>
+    private sealed class RecurringJobsRegistration(IRecurringJobManager recurring, IOptions<JobsOptions> options) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var seconds = (int)Math.Clamp(options.Value.RecoverySweepInterval.TotalSeconds, 1, 59);
+            recurring.AddOrUpdate<JobRecoverySweep>(
+                JobRecoverySweep.RecurringJobId, s => s.SweepAsync(CancellationToken.None), $"*/{seconds} * * * * *");
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -113,6 +113,50 @@ public sealed class JobDurabilityTests(PostgresServer postgres)
         Assert.All(jobs, j => Assert.Contains(images, i => i.Sha256 == j.Sha && i.State == "Active"));
     }
 
+    [Fact]
+    public async Task JobOfAKilledNodeIsTakenOverByTheOtherNodeWithinThirtySeconds()
+    {
+        using var dirA = new TempDirectory("bp-take-a");
+        using var dirB = new TempDirectory("bp-take-b");
+        var cs = await postgres.CreateEmptyDatabaseAsync("takeover");
+        var keys = Directory.CreateDirectory(Path.Combine(dirA.Path, "shared-keys")).FullName;
+        var source = WriteRandomFile(dirA.Sub("incoming"), "donor.raw", ImageBytes);
+        var expectedSha = await Sha256Async(source);
+        var limit = RateLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] Args(string node) =>
+        [
+            "--Appliance:NodeName", node, "--DataProtection:KeyDirectory", keys, "--Storage:Images:ImportRoots:0", dirA.Path,
+            "--Storage:Images:ImportBytesPerSecondLimit", limit,
+        ];
+        await using var a = new ApplianceProcess(dirA.Path, cs, Args("node-a"));
+        await using var b = new ApplianceProcess(dirB.Path, cs, Args("node-b"));
+
+        // Only A runs when the job starts, so A takes it; B joins before A dies, so B's start is not what is timed.
+        await a.StartAsync();
+        var started = await PostImportAsync(a, "takeover", source);
+        var jobId = started.Job.Id;
+        await TestJobs.WaitAsync(a, jobId, j => j.State == "Running" && j.Node == "node-a" && j.ProgressDone >= ImageBytes / 5, TimeSpan.FromSeconds(180));
+        await b.StartAsync();
+        await a.KillAsync();
+        var killedAt = DateTime.UtcNow;
+
+        var resumed = await TestJobs.WaitAsync(b, jobId, j => j.Node == "node-b" && j.Attempts == 2, TimeSpan.FromSeconds(60));
+        var takeover = DateTime.UtcNow - killedAt;
+        TestContext.Current.TestOutputHelper?.WriteLine($"takeover after kill -9: {takeover.TotalSeconds:F1} s");
+        Assert.True(takeover < TimeSpan.FromSeconds(30), $"node B resumed the job {takeover.TotalSeconds:F1} s after node A died\n{b.Log()}");
+        Assert.Equal("Running", resumed.State);
+
+        var done = await TestJobs.WaitAsync(b, jobId, j => j.State is "Succeeded" or "Failed" or "Cancelled", TimeSpan.FromSeconds(180));
+        Assert.True(done.State == "Succeeded", $"job ended {done.State}: {done.Error}\n{b.Log()}");
+        Assert.Equal(2, done.Attempts);
+        var image = await b.GetAsync<ImageDto>($"api/images/{started.Image.Id}");
+        Assert.Equal(expectedSha, image.Sha256);
+        var events = await Eventually.UntilAsync(
+            () => b.GetAsync<List<EventDto>>($"api/events?jobId={jobId}"), es => es.Any(e => e.Kind == "job.succeeded"));
+        Assert.Single(events, e => e.Kind == "job.succeeded");
+        Assert.Contains(events, e => e.Kind == "job.started" && e.Summary.Contains("node-b", StringComparison.Ordinal) && e.Summary.Contains("resuming", StringComparison.Ordinal));
+    }
+
     private static async Task<ImportStartedDto> PostImportAsync(ApplianceProcess appliance, string name, string path)
     {
         using var response = await appliance.Http.PostAsJsonAsync(

@@ -16,10 +16,41 @@ public sealed class MigrationTests(PostgresServer postgres)
 
         Assert.Equal(MigrationRunner.All.Select(m => m.Version), applied);
         var tables = await ScalarListAsync(ds, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
-        foreach (var t in new[] { "blades", "donor_images", "boot_volumes", "jobs", "dhcp_leases", "events", "qrtz_job_details", "qrtz_triggers", "qrtz_locks" })
+        foreach (var t in new[] { "blades", "donor_images", "boot_volumes", "jobs", "dhcp_leases", "events" })
         {
             Assert.Contains(t, tables);
         }
+
+        Assert.DoesNotContain(tables, t => t.StartsWith("qrtz_", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheJobEngineMigrationRemovesQuartzTablesFromAnExistingDatabase()
+    {
+        var cs = await postgres.CreateDatabaseAsync();
+        await using var ds = NpgsqlDataSource.Create(cs);
+
+        // A database from a release that ran Quartz: its job-store tables exist and the engine migration is not applied.
+        await using (var cmd = ds.CreateCommand(
+            """
+            CREATE TABLE qrtz_job_details (sched_name text, job_name text, PRIMARY KEY (sched_name, job_name));
+            CREATE TABLE qrtz_triggers (sched_name text, trigger_name text, job_name text,
+                                        FOREIGN KEY (sched_name, job_name) REFERENCES qrtz_job_details);
+            CREATE TABLE qrtz_locks (sched_name text, lock_name text);
+            ALTER TABLE jobs DROP COLUMN engine_job_id;
+            DELETE FROM schema_migrations WHERE version = 70;
+            """))
+        {
+            await cmd.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        var applied = await new MigrationRunner(NullLogger<MigrationRunner>.Instance).MigrateAsync(ds, TestContext.Current.CancellationToken);
+
+        Assert.Equal([70], applied);
+        var tables = await ScalarListAsync(ds, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'");
+        Assert.DoesNotContain(tables, t => t.StartsWith("qrtz_", StringComparison.Ordinal));
+        var columns = await ScalarListAsync(ds, "SELECT column_name FROM information_schema.columns WHERE table_name = 'jobs'");
+        Assert.Contains("engine_job_id", columns);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ using Npgsql;
 
 namespace BladeProvisioner.Jobs.Tests;
 
-/// <summary>The job framework on a real PostgreSQL and Quartz's clustered store, in a real host.</summary>
+/// <summary>The job framework on a real PostgreSQL and Hangfire's PostgreSQL storage, in a real host.</summary>
 public sealed class JobServiceTests(PostgresServer postgres)
 {
     [Fact]
@@ -114,7 +114,7 @@ public sealed class JobServiceTests(PostgresServer postgres)
         }
 
         // The service's own periodic sweep may get to the row first; either way it runs once and only once.
-        var sweeper = h.Host.Services.GetServices<IHostedService>().OfType<JobRecoveryService>().Single();
+        var sweeper = h.Host.Services.GetRequiredService<JobRecoverySweep>();
         await sweeper.SweepAsync(TestContext.Current.CancellationToken);
         var done = await h.WaitAsync(row.Id, j => j.IsFinished);
         Assert.Equal(JobState.Succeeded, done.State);

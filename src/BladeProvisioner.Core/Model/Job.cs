@@ -1,7 +1,7 @@
 namespace BladeProvisioner.Core.Model;
 
 /// <summary>
-/// A durable background job. Quartz fires it; this row is where its progress and outcome live, so the
+/// A durable background job. The job engine (Hangfire) runs it; this row is where its progress and outcome live, so the
 /// API and the UI read one place.
 /// </summary>
 public sealed class Job

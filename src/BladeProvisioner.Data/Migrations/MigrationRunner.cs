@@ -8,9 +8,10 @@ namespace BladeProvisioner.Data.Migrations;
 
 /// <summary>
 /// Brings a database to the current schema. Holds a PostgreSQL advisory lock for the whole run, so appliance nodes
-/// starting together on one database migrate it once: the others wait, then find nothing left to do.
+/// starting together on one database migrate it once: the others wait, then find nothing left to do. Schemas that
+/// libraries own (<see cref="ISchemaInstaller"/>) are installed after the migrations, under the same lock.
 /// </summary>
-public sealed partial class MigrationRunner(ILogger<MigrationRunner> logger)
+public sealed partial class MigrationRunner(ILogger<MigrationRunner> logger, IEnumerable<ISchemaInstaller>? installers = null)
 {
     /// <summary>Advisory lock key: "BPMIGRAT" as a 64-bit number.</summary>
     private const long LockKey = 0x4250_4D49_4752_4154;
@@ -71,6 +72,12 @@ public sealed partial class MigrationRunner(ILogger<MigrationRunner> logger)
             }
 
             LogDone(logger, done.Count, LatestVersion);
+            foreach (var installer in installers ?? [])
+            {
+                LogInstalling(logger, installer.Name);
+                await installer.InstallAsync(conn, cancellationToken);
+            }
+
             return done;
         }
         finally
@@ -83,7 +90,7 @@ public sealed partial class MigrationRunner(ILogger<MigrationRunner> logger)
     private static List<Migration> Discover()
     {
         var assembly = typeof(MigrationRunner).Assembly;
-        var list = new List<Migration> { new QuartzSchemaMigration(2) };
+        var list = new List<Migration>();
         foreach (var resource in assembly.GetManifestResourceNames())
         {
             var match = ResourcePattern().Match(resource);
@@ -111,4 +118,7 @@ public sealed partial class MigrationRunner(ILogger<MigrationRunner> logger)
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Schema up to date: {Applied} migration(s) applied, now at version {Version}")]
     private static partial void LogDone(ILogger logger, int applied, int version);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Installing or upgrading the {Name} schema")]
+    private static partial void LogInstalling(ILogger logger, string name);
 }

@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using BladeProvisioner.Storage.Partitioning.Gpt;
 using Microsoft.Win32.SafeHandles;
 
@@ -43,7 +44,7 @@ public sealed partial class VolumePartitioner
             BackupLba = newBackupLba,
             LastUsableLba = newLastUsable,
             DiskGuid = options.NewIdentifiers ? Guid.NewGuid() : h.DiskGuid,
-            EntriesCrc = Crc32.Compute(entries),
+            EntriesCrc = Crc32.HashToUInt32(entries),
         };
         var backup = primary with { CurrentLba = newBackupLba, BackupLba = 1, EntriesLba = newBackupEntriesLba };
         await WriteGptAsync(file, ss, primary, backup, entries, ct);
@@ -91,7 +92,7 @@ public sealed partial class VolumePartitioner
         GptLayout.WriteEntry(entries.AsSpan(0, GptLayout.DefaultEntrySize), type, Guid.NewGuid(), offset / ss, lastUsable, "blade");
         var primary = new GptHeader(
             GptLayout.Revision1, GptLayout.MinHeaderSize, 1, n - 1, 2 + entriesSectors, lastUsable, Guid.NewGuid(),
-            2, GptLayout.DefaultEntryCount, GptLayout.DefaultEntrySize, Crc32.Compute(entries));
+            2, GptLayout.DefaultEntryCount, GptLayout.DefaultEntrySize, Crc32.HashToUInt32(entries));
         var backup = primary with { CurrentLba = n - 1, BackupLba = 1, EntriesLba = n - 1 - entriesSectors };
         await WriteGptAsync(file, ss, primary, backup, entries, ct);
         await WriteAsync(file, 0, UpdateProtectiveMbr(new byte[ss], null, n, 0, newIdentifiers: false), ct);

@@ -30,6 +30,7 @@ public static class UiHostingExtensions
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/assets/{name}", (string name, HttpContext http) => UiAssets.Serve(name, http)).ExcludeFromDescription();
         endpoints.MapRazorPages();
+        endpoints.MapJobsDashboard();
         return endpoints;
     }
 }

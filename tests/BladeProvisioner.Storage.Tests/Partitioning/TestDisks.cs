@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using BladeProvisioner.Storage.Partitioning;
 using BladeProvisioner.Storage.Partitioning.Gpt;
 using BladeProvisioner.Storage.Partitioning.Mbr;
@@ -45,7 +46,7 @@ internal static class TestDisks
 
         var header = new GptHeader(
             0x00010000, 92, 1, diskSectors - 1, 2 + entriesSectors, diskSectors - 2 - entriesSectors, Guid.NewGuid(),
-            2, (uint)entryCount, 128, Crc32.Compute(entries));
+            2, (uint)entryCount, 128, Crc32.HashToUInt32(entries));
         GptLayout.WriteHeader(image.AsSpan(sectorSize, sectorSize), header);
         return image;
     }
@@ -71,7 +72,7 @@ internal static class TestDisks
             var length = (long)count * size;
             if (start >= 0 && length >= 0 && start + length <= image.Length)
             {
-                BinaryPrimitives.WriteUInt32LittleEndian(header[88..], Crc32.Compute(image.Slice((int)start, (int)length)));
+                BinaryPrimitives.WriteUInt32LittleEndian(header[88..], Crc32.HashToUInt32(image.Slice((int)start, (int)length)));
             }
         }
 
@@ -79,7 +80,7 @@ internal static class TestDisks
         if (headerSize is >= 20 and <= Sector)
         {
             BinaryPrimitives.WriteUInt32LittleEndian(header[16..], 0);
-            BinaryPrimitives.WriteUInt32LittleEndian(header[16..], Crc32.Compute(header[..(int)headerSize]));
+            BinaryPrimitives.WriteUInt32LittleEndian(header[16..], Crc32.HashToUInt32(header[..(int)headerSize]));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text;
 
 namespace BladeProvisioner.Storage.Partitioning.Gpt;
@@ -35,7 +36,7 @@ internal static class GptLayout
         BinaryPrimitives.WriteUInt32LittleEndian(sector[80..], header.EntryCount);
         BinaryPrimitives.WriteUInt32LittleEndian(sector[84..], header.EntrySize);
         BinaryPrimitives.WriteUInt32LittleEndian(sector[88..], header.EntriesCrc);
-        var crc = Crc32.Compute(sector[..(int)header.HeaderSize]);
+        var crc = Crc32.HashToUInt32(sector[..(int)header.HeaderSize]);
         BinaryPrimitives.WriteUInt32LittleEndian(sector[HeaderCrcOffset..], crc);
     }
 

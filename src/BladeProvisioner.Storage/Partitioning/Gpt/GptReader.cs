@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 
 namespace BladeProvisioner.Storage.Partitioning.Gpt;
 
@@ -45,8 +46,11 @@ public readonly ref struct GptReader(ReadOnlySpan<byte> headerSector, int sector
 
         var storedCrc = BinaryPrimitives.ReadUInt32LittleEndian(_sector[GptLayout.HeaderCrcOffset..]);
         var zero = (ReadOnlySpan<byte>)[0, 0, 0, 0];
-        var computed = Crc32.Append(Crc32.Compute(_sector[..GptLayout.HeaderCrcOffset]), zero);
-        computed = Crc32.Append(computed, _sector[(GptLayout.HeaderCrcOffset + 4)..(int)headerSize]);
+        var crc = new Crc32();
+        crc.Append(_sector[..GptLayout.HeaderCrcOffset]);
+        crc.Append(zero);
+        crc.Append(_sector[(GptLayout.HeaderCrcOffset + 4)..(int)headerSize]);
+        var computed = crc.GetCurrentHashAsUInt32();
         if (computed != storedCrc)
         {
             return PartitionTableError.BadHeaderCrc;
@@ -119,7 +123,7 @@ public readonly ref struct GptReader(ReadOnlySpan<byte> headerSector, int sector
         }
 
         var array = entries[..length];
-        if (Crc32.Compute(array) != header.EntriesCrc)
+        if (Crc32.HashToUInt32(array) != header.EntriesCrc)
         {
             return PartitionTableError.BadEntriesCrc;
         }
