@@ -168,6 +168,53 @@ public sealed class BrowserTests(PostgresServer postgres)
         Assert.Equal(403, await page.EvaluateAsync<int>("async () => (await fetch('/users')).status"));
     }
 
+    [Fact]
+    public async Task TheJobEngineDashboardIsForAdminsOnly()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("bp-ui-hf");
+        await using var appliance = new ApplianceProcess(dir.Path, await postgres.CreateEmptyDatabaseAsync("uihf"), "--Appliance:NodeName", "ui-hf");
+        await appliance.StartAsync();
+        await CreateUserAsync(appliance, "alice", "admin", AdminPassword, ct);
+        await CreateUserAsync(appliance, "oscar", "operator", OperatorPassword, ct);
+        await using var browser = await TestBrowser.LaunchAsync();
+
+        // Anonymous: sent to the sign-in page; none of the dashboard's pages or its data is served.
+        var anonymous = await browser.NewPageAsync(appliance.BaseAddress);
+        await anonymous.GotoAsync("/jobs/hangfire");
+        await Expect(anonymous).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/login\\?ReturnUrl=%2Fjobs%2Fhangfire"));
+        var followed = await anonymous.EvaluateAsync<string>("async () => { const r = await fetch('/jobs/hangfire/recurring'); return r.url + ' ' + (await r.text()); }");
+        Assert.Contains("/login?ReturnUrl=%2Fjobs%2Fhangfire%2Frecurring", followed, StringComparison.Ordinal);
+        Assert.DoesNotContain("jobs.recovery-sweep", followed, StringComparison.Ordinal);
+
+        // Operator: signed in, but not allowed; the Jobs page does not offer the link.
+        var op = await browser.NewPageAsync(appliance.BaseAddress);
+        await op.GotoAsync("/login");
+        await SignInAsync(op, "oscar", OperatorPassword);
+        await Expect(op.Locator("#whoami")).ToContainTextAsync("operator");
+        await op.GotoAsync("/jobs");
+        Assert.Equal(0, await op.Locator("#engine-dashboard").CountAsync());
+        var denied = await op.GotoAsync("/jobs/hangfire");
+        Assert.Equal(403, denied!.Status);
+        Assert.Equal(0, await op.Locator("text=Recurring Jobs").CountAsync());
+        Assert.Equal(403, await op.EvaluateAsync<int>("async () => (await fetch('/jobs/hangfire/recurring')).status"));
+
+        // Admin: the link on the Jobs page opens the dashboard, which lists this node's server and the recovery sweep.
+        var admin = await browser.NewPageAsync(appliance.BaseAddress);
+        await admin.GotoAsync("/login");
+        await SignInAsync(admin, "alice", AdminPassword);
+        await Expect(admin.Locator("h1")).ToHaveTextAsync("Dashboard");
+        await admin.GotoAsync("/jobs");
+        await admin.ClickAsync("#engine-dashboard");
+        await Expect(admin).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/jobs/hangfire/?$"));
+        await Expect(admin.Locator("body")).ToContainTextAsync("BladeProvisioner · job engine");
+        await admin.GotoAsync("/jobs/hangfire/servers");
+        await Expect(admin.Locator("body")).ToContainTextAsync("ui-hf");
+        await admin.GotoAsync("/jobs/hangfire/recurring");
+        await Expect(admin.Locator("body")).ToContainTextAsync("jobs.recovery-sweep");
+        await ScreenshotAsync(admin, "job-engine.png");
+    }
+
     private static async Task SignInAsync(IPage page, string name, string password)
     {
         await page.FillAsync("#name", name);
