@@ -34,7 +34,7 @@ internal static class ApplianceTelemetry
                     .AddPrometheusExporter(p => p.ScrapeResponseCacheDurationMilliseconds = 0);
                 if (options.OtlpEndpoint is not null && options.ExportMetrics)
                 {
-                    m.AddOtlpExporter(o => Otlp(o, options));
+                    m.AddOtlpExporter(o => Otlp(o, options, "v1/metrics"));
                 }
             });
         if (options.OtlpEndpoint is not null)
@@ -44,7 +44,7 @@ internal static class ApplianceTelemetry
                 .AddSource(MeterPattern)
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsScrapeOrProbe(http.Request.Path))
                 .AddHttpClientInstrumentation()
-                .AddOtlpExporter(o => Otlp(o, options)));
+                .AddOtlpExporter(o => Otlp(o, options, "v1/traces")));
         }
 
         return builder;
@@ -60,9 +60,22 @@ internal static class ApplianceTelemetry
     private static bool IsScrapeOrProbe(PathString path) =>
         path.StartsWithSegments("/metrics", StringComparison.Ordinal) || path.StartsWithSegments("/health", StringComparison.Ordinal);
 
-    private static void Otlp(OtlpExporterOptions o, TelemetryOptions options)
+    /// <summary>
+    /// OTLP/HTTP posts each signal to its own path; an endpoint given as a bare collector address gets the path of the
+    /// signal appended (the exporter uses an endpoint set in code as it is), a full URL is kept.
+    /// </summary>
+    private static void Otlp(OtlpExporterOptions o, TelemetryOptions options, string signalPath)
     {
-        o.Endpoint = options.OtlpEndpoint!;
-        o.Protocol = options.OtlpProtocol == OtlpTransport.HttpProtobuf ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc;
+        var endpoint = options.OtlpEndpoint!;
+        if (options.OtlpProtocol == OtlpTransport.HttpProtobuf)
+        {
+            o.Protocol = OtlpExportProtocol.HttpProtobuf;
+            o.Endpoint = endpoint.AbsolutePath is "" or "/" ? new Uri(endpoint, signalPath) : endpoint;
+        }
+        else
+        {
+            o.Protocol = OtlpExportProtocol.Grpc;
+            o.Endpoint = endpoint;
+        }
     }
 }
