@@ -12,11 +12,16 @@ namespace BladeProvisioner.Web.Api;
 /// <summary>User accounts and API tokens: admin only, reads included (who has access is itself sensitive).</summary>
 internal static class AccountsApi
 {
+    /// <summary>API tokens expire; a script's token is renewed by making a new one and revoking the old.</summary>
+    public const int DefaultTokenDays = 90;
+    public const int MaxTokenDays = 365;
+
     public static void Map(RouteGroupBuilder api)
     {
         var users = api.MapGroup("/users").WithTags("Accounts").RequireAuthorization(AuthRoles.AdminPolicy);
         users.MapGet("/", async (AccountStore accounts, CancellationToken ct) => TypedResults.Ok(await accounts.ListUsersAsync(ct))).WithName("ListUsers");
         users.MapPost("/", CreateUserAsync).WithName("CreateUser");
+        users.MapPatch("/{id:long}", UpdateUserAsync).WithName("UpdateUser");
         users.MapDelete("/{id:long}", DeleteUserAsync).WithName("DeleteUser");
 
         var tokens = api.MapGroup("/tokens").WithTags("Accounts").RequireAuthorization(AuthRoles.AdminPolicy);
@@ -52,6 +57,36 @@ internal static class AccountsApi
         return TypedResults.Created($"/api/users/{id}", user);
     }
 
+    /// <summary>A new role and/or password; the account's sessions end (it signs in again with what it now has).</summary>
+    private static async Task<Results<Ok<UserAccount>, ProblemHttpResult>> UpdateUserAsync(
+        long id, UpdateUserBody body, AccountStore accounts, ITimeline timeline, HttpContext http, CancellationToken ct)
+    {
+        if (body.Role is null && body.Password is null)
+        {
+            return ApiProblems.Invalid("Give a new role, a new password, or both.");
+        }
+
+        if (body.Role is not null && !AuthRoles.IsValid(body.Role))
+        {
+            return ApiProblems.Invalid("role must be 'admin' or 'operator'.");
+        }
+
+        if (body.Password is not null && body.Password.Length < 10)
+        {
+            return ApiProblems.Invalid("A password has at least 10 characters.");
+        }
+
+        if (!await accounts.UpdateUserAsync(id, body.Role, body.Password, ct))
+        {
+            return ApiProblems.From("USER_NOT_FOUND", ErrorKind.NotFound, $"User {id} does not exist.");
+        }
+
+        var user = (await accounts.ListUsersAsync(ct)).Single(u => u.Id == id);
+        var what = string.Join(" and ", new[] { body.Role is null ? null : $"role {body.Role}", body.Password is null ? null : "password" }.OfType<string>());
+        timeline.Record(new TimelineRecord(Actor.Of(http), "user.updated", $"User {user.Name}: {what} changed by {Actor.Of(http)}; their sessions ended"));
+        return TypedResults.Ok(user);
+    }
+
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteUserAsync(
         long id, AccountStore accounts, ITimeline timeline, HttpContext http, CancellationToken ct)
     {
@@ -72,9 +107,15 @@ internal static class AccountsApi
             return ApiProblems.Invalid("name (1-64 characters) and role ('admin' or 'operator') are required.");
         }
 
-        var (token, id) = await accounts.CreateTokenAsync(body.Name.Trim(), body.Role!, Actor.Of(http), ct);
-        timeline.Record(new TimelineRecord(Actor.Of(http), "token.created", $"API token {body.Name} ({body.Role}) created by {Actor.Of(http)}"));
-        return TypedResults.Created($"/api/tokens/{id}", new TokenCreated(id, body.Name.Trim(), body.Role!, token));
+        if (body.ExpiresInDays is < 1 or > MaxTokenDays)
+        {
+            return ApiProblems.Invalid($"expiresInDays is 1-{MaxTokenDays} (default {DefaultTokenDays}).");
+        }
+
+        var lifetime = TimeSpan.FromDays(body.ExpiresInDays ?? DefaultTokenDays);
+        var (token, id, expires) = await accounts.CreateTokenAsync(body.Name.Trim(), body.Role!, Actor.Of(http), lifetime, ct);
+        timeline.Record(new TimelineRecord(Actor.Of(http), "token.created", $"API token {body.Name} ({body.Role}) created by {Actor.Of(http)}, expires {expires:yyyy-MM-dd}"));
+        return TypedResults.Created($"/api/tokens/{id}", new TokenCreated(id, body.Name.Trim(), body.Role!, token, expires));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeTokenAsync(
@@ -92,7 +133,9 @@ internal static class AccountsApi
 
 internal sealed record CreateUserBody(string? Name, string? Role, string? Password);
 
-internal sealed record CreateTokenBody(string? Name, string? Role);
+internal sealed record UpdateUserBody(string? Role, string? Password);
+
+internal sealed record CreateTokenBody(string? Name, string? Role, int? ExpiresInDays = null);
 
 /// <summary>The token itself appears here once and nowhere else.</summary>
-internal sealed record TokenCreated(long Id, string Name, string Role, string Token);
+internal sealed record TokenCreated(long Id, string Name, string Role, string Token, DateTimeOffset ExpiresAt);

@@ -52,6 +52,49 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider tim
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
+    /// <summary>The role and session version of a live account; null when it no longer exists.</summary>
+    public async Task<(string Role, int SessionVersion)?> SessionOfAsync(long id, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT role, session_version FROM users WHERE id = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? (r.GetString(0), r.GetInt32(1)) : null;
+    }
+
+    /// <summary>
+    /// Changes an account's role and/or password; either ends every session of the account (the session version
+    /// moves on). Returns false when the account does not exist.
+    /// </summary>
+    public async Task<bool> UpdateUserAsync(long id, string? role, string? password, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            """
+            UPDATE users SET role = COALESCE($2, role),
+                             password_hash = COALESCE($3, password_hash),
+                             session_version = session_version + 1
+            WHERE id = $1
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)role ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        var name = password is null ? null : await NameOfAsync(id, ct);
+        cmd.Parameters.Add(new NpgsqlParameter
+        {
+            Value = password is null || name is null ? DBNull.Value : Hasher.HashPassword(name, password),
+            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text,
+        });
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>Sets a new password by account name (the console's way in); ends the account's sessions.</summary>
+    public async Task<bool> SetPasswordAsync(string name, string password, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "UPDATE users SET password_hash = $2, session_version = session_version + 1 WHERE name = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = name });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Hasher.HashPassword(name, password) });
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
     public async Task<bool> DeleteUserAsync(long id, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand("DELETE FROM users WHERE id = $1");
@@ -62,7 +105,8 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider tim
     /// <summary>The account when the password matches; null otherwise (unknown name and wrong password look alike).</summary>
     public async Task<UserAccount?> VerifyPasswordAsync(string name, string password, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand("SELECT id, name, role, created_by, created_at, last_login_at, password_hash FROM users WHERE name = $1");
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT id, name, role, created_by, created_at, last_login_at, password_hash, session_version FROM users WHERE name = $1");
         cmd.Parameters.Add(new NpgsqlParameter { Value = name });
         UserAccount? user = null;
         string? hash = null;
@@ -71,7 +115,10 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider tim
             if (await r.ReadAsync(ct))
             {
                 user = new UserAccount(r.GetInt64(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3),
-                    r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5));
+                    r.GetFieldValue<DateTimeOffset>(4), r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5))
+                {
+                    SessionVersion = r.GetInt32(7),
+                };
                 hash = r.GetString(6);
             }
         }
@@ -88,27 +135,36 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider tim
         return user;
     }
 
-    /// <summary>A new random token (returned once, never stored) and its row.</summary>
-    public async Task<(string Token, long Id)> CreateTokenAsync(string name, string role, string createdBy, CancellationToken ct)
+    /// <summary>A new random token (returned once, never stored) and its row; it stops working after <paramref name="lifetime"/>.</summary>
+    public async Task<(string Token, long Id, DateTimeOffset ExpiresAt)> CreateTokenAsync(
+        string name, string role, string createdBy, TimeSpan lifetime, CancellationToken ct)
     {
         var token = "bpt_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var id = await InsertTokenAsync(name, role, createdBy, token, ct);
-        return (token, id ?? throw new InvalidOperationException("A fresh random token collided."));
+        var expires = time.GetUtcNow() + lifetime;
+        var id = await InsertTokenAsync(name, role, createdBy, token, expires, ct);
+        return (token, id ?? throw new InvalidOperationException("A fresh random token collided."), expires);
     }
 
-    /// <summary>Makes sure a token with this value exists (the bootstrap token from configuration). Idempotent.</summary>
+    /// <summary>
+    /// Makes sure a token with this value exists (the bootstrap token from configuration, which lives as long as the
+    /// configuration names it). Idempotent.
+    /// </summary>
     public async Task EnsureTokenAsync(string name, string role, string createdBy, string token, CancellationToken ct) =>
-        await InsertTokenAsync(name, role, createdBy, token, ct);
+        await InsertTokenAsync(name, role, createdBy, token, null, ct);
 
     public async Task<IReadOnlyList<ApiTokenInfo>> ListTokensAsync(CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand("SELECT id, name, role, created_by, created_at, last_used_at, revoked_at FROM api_tokens ORDER BY id");
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT id, name, role, created_by, created_at, last_used_at, revoked_at, expires_at FROM api_tokens ORDER BY id");
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var list = new List<ApiTokenInfo>();
         while (await r.ReadAsync(ct))
         {
             list.Add(new ApiTokenInfo(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetFieldValue<DateTimeOffset>(4),
-                r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6)));
+                r.IsDBNull(5) ? null : r.GetFieldValue<DateTimeOffset>(5), r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6))
+            {
+                ExpiresAt = r.IsDBNull(7) ? null : r.GetFieldValue<DateTimeOffset>(7),
+            });
         }
 
         return list;
@@ -122,11 +178,11 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider tim
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    /// <summary>The live token with this value, marking it used; null when unknown or revoked.</summary>
+    /// <summary>The live token with this value, marking it used; null when unknown, revoked or expired.</summary>
     public async Task<ApiTokenInfo?> FindTokenAsync(string token, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL " +
+            "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2) " +
             "RETURNING id, name, role, created_by, created_at, last_used_at, revoked_at");
         cmd.Parameters.Add(new NpgsqlParameter { Value = Hash(token) });
         cmd.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() });
@@ -136,20 +192,38 @@ internal sealed class AccountStore(NpgsqlDataSource dataSource, TimeProvider tim
             : null;
     }
 
-    private async Task<long?> InsertTokenAsync(string name, string role, string createdBy, string token, CancellationToken ct)
+    private async Task<long?> InsertTokenAsync(string name, string role, string createdBy, string token, DateTimeOffset? expires, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            "INSERT INTO api_tokens (name, token_hash, role, created_by) VALUES ($1, $2, $3, $4) ON CONFLICT (token_hash) DO NOTHING RETURNING id");
+            "INSERT INTO api_tokens (name, token_hash, role, created_by, expires_at) VALUES ($1, $2, $3, $4, $5) " +
+            "ON CONFLICT (token_hash) DO NOTHING RETURNING id");
         cmd.Parameters.Add(new NpgsqlParameter { Value = name });
         cmd.Parameters.Add(new NpgsqlParameter { Value = Hash(token) });
         cmd.Parameters.Add(new NpgsqlParameter { Value = role });
         cmd.Parameters.Add(new NpgsqlParameter { Value = createdBy });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)expires ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
         return await cmd.ExecuteScalarAsync(ct) is long id ? id : null;
+    }
+
+    private async Task<string?> NameOfAsync(long id, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT name FROM users WHERE id = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        return await cmd.ExecuteScalarAsync(ct) as string;
     }
 
     private static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 }
 
-internal sealed record UserAccount(long Id, string Name, string Role, string? CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt);
+internal sealed record UserAccount(long Id, string Name, string Role, string? CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? LastLoginAt)
+{
+    /// <summary>Moves on whenever the account's role or password changes; a session made before is ended.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int SessionVersion { get; init; }
+}
 
-internal sealed record ApiTokenInfo(long Id, string Name, string Role, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+internal sealed record ApiTokenInfo(long Id, string Name, string Role, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt)
+{
+    /// <summary>When the token stops working; null only for the bootstrap token from configuration.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+}

@@ -42,6 +42,7 @@ public static class AuthHostingExtensions
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.SlidingExpiration = true;
                 o.LoginPath = "/login";
+                o.Events.OnValidatePrincipal = SessionValidator.ValidateAsync;
                 o.Events.OnRedirectToLogin = ctx => AuthProblems.IsApi(ctx.HttpContext) ? AuthProblems.WriteUnauthorizedAsync(ctx.HttpContext) : Redirect(ctx);
                 o.Events.OnRedirectToAccessDenied = ctx => AuthProblems.IsApi(ctx.HttpContext)
                     ? AuthProblems.WriteForbiddenAsync(ctx.HttpContext)

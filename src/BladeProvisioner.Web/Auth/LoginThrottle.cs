@@ -3,27 +3,32 @@ using System.Collections.Concurrent;
 namespace BladeProvisioner.Web.Auth;
 
 /// <summary>
-/// Failed sign-ins are rate-limited per account name and per client address: after <see cref="MaxFailures"/> failures
-/// within <see cref="Window"/>, further attempts are refused until the window has passed. In memory, per node.
+/// Failed sign-ins are rate-limited per (account, client address) and per client address: after
+/// <see cref="MaxFailures"/> failures for one account from one address, or <see cref="MaxFailuresPerAddress"/> from one
+/// address in all, within <see cref="Window"/>, further attempts from that address are refused until the window has
+/// passed. Never per account alone: guesses from one host must not lock the real admin out from another (a lock-out
+/// for everyone is a denial of service anyone can cause). Guessing spread over many addresses is slowed by the
+/// password hash's cost, not stopped; docs/operations.md says so. In memory, per node.
 /// </summary>
 internal sealed class LoginThrottle(TimeProvider time)
 {
     public const int MaxFailures = 5;
+    public const int MaxFailuresPerAddress = 20;
     public static readonly TimeSpan Window = TimeSpan.FromMinutes(5);
 
     private readonly ConcurrentDictionary<string, Failures> _failures = new(StringComparer.Ordinal);
 
-    /// <summary>Seconds to wait when <paramref name="name"/> or <paramref name="address"/> is locked out; 0 when allowed.</summary>
+    /// <summary>Seconds <paramref name="address"/> must wait before trying <paramref name="name"/> again; 0 when allowed.</summary>
     public int RetryAfterSeconds(string name, string address)
     {
         var now = time.GetUtcNow();
-        return Math.Max(Check("u:" + name, now), Check("a:" + address, now));
+        return Math.Max(Check(Pair(name, address), MaxFailures, now), Check("a:" + address, MaxFailuresPerAddress, now));
     }
 
     public void Failed(string name, string address)
     {
         var now = time.GetUtcNow();
-        foreach (var key in (string[])["u:" + name, "a:" + address])
+        foreach (var key in (string[])[Pair(name, address), "a:" + address])
         {
             _failures.AddOrUpdate(key, _ => new Failures(1, now), (_, f) => now - f.Since > Window ? new Failures(1, now) : f with { Count = f.Count + 1 });
         }
@@ -37,10 +42,12 @@ internal sealed class LoginThrottle(TimeProvider time)
         }
     }
 
-    public void Succeeded(string name) => _failures.TryRemove("u:" + name, out _);
+    public void Succeeded(string name, string address) => _failures.TryRemove(Pair(name, address), out _);
 
-    private int Check(string key, DateTimeOffset now) =>
-        _failures.TryGetValue(key, out var f) && f.Count >= MaxFailures && now - f.Since < Window
+    private static string Pair(string name, string address) => "u:" + name + "\n" + address;
+
+    private int Check(string key, int limit, DateTimeOffset now) =>
+        _failures.TryGetValue(key, out var f) && f.Count >= limit && now - f.Since < Window
             ? (int)Math.Ceiling((Window - (now - f.Since)).TotalSeconds)
             : 0;
 

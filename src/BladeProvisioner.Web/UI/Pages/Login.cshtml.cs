@@ -59,9 +59,13 @@ internal sealed class LoginModel : PageModel
             return Page();
         }
 
-        _throttle.Succeeded(name);
+        _throttle.Succeeded(name, address);
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role), new Claim(AuthClaims.Method, "password")],
+            [
+                new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, user.Role), new Claim(AuthClaims.Method, "password"),
+                new Claim(AuthClaims.UserId, user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new Claim(AuthClaims.SessionVersion, user.SessionVersion.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ],
             CookieAuthenticationDefaults.AuthenticationScheme);
         await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
         AuthLog.SignedIn(_logger, user.Name, address);
