@@ -74,8 +74,7 @@ public sealed partial class DurableJobExecutor
         }
         finally
         {
-            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", conn);
-            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+            await UnlockAsync(conn);
         }
     }
 
@@ -89,7 +88,7 @@ public sealed partial class DurableJobExecutor
 
         if (!_handlers.TryGet(row.Kind, out var handler))
         {
-            await FinishAsync(conn, row, JobState.Failed, $"No handler for job kind '{row.Kind}'.", ErrorCodes.JobKindUnknown);
+            await FinishAsync(conn, row, null, JobState.Failed, $"No handler for job kind '{row.Kind}'.", ErrorCodes.JobKindUnknown);
             return;
         }
 
@@ -103,7 +102,7 @@ public sealed partial class DurableJobExecutor
         if (row.CancelRequested)
         {
             await CleanupAsync(handler, jobContext);
-            await FinishAsync(conn, row, JobState.Cancelled, "Cancelled before it started.", null);
+            await FinishAsync(conn, row, null, JobState.Cancelled, "Cancelled before it started.", null);
             return;
         }
 
@@ -113,7 +112,9 @@ public sealed partial class DurableJobExecutor
             throw new WaitingForSlotException(row.Kind);
         }
 
-        var attempt = await _rows.MarkRunningAsync(conn, jobId, node, shutdown);
+        var claim = await _rows.MarkRunningAsync(conn, jobId, node, shutdown);
+        var attempt = claim.Attempt;
+        jobContext.Epoch = claim.Epoch;
         LogStarted(_logger, jobId, row.Kind, attempt, recovering);
         var resuming = recovering ? ", resuming" : string.Empty;
         _timeline.Record(new TimelineRecord("jobs", "job.started", $"{row.Kind} job {jobId} started on {node} (attempt {attempt}{resuming})")
@@ -121,50 +122,115 @@ public sealed partial class DurableJobExecutor
             JobId = jobId, BladeId = row.BladeId, DonorImageId = row.DonorImageId, BootVolumeId = row.BootVolumeId,
         });
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(shutdown, userCancel.Token);
+        // The lock lives on conn: while the handler runs, a watchdog uses that idle connection to notice at once when
+        // it dies (PostgreSQL restarted, the connection cut), because from then on another execution may claim the row.
+        using var fence = new CancellationTokenSource();
+        using var stopWatch = new CancellationTokenSource();
+        var watchdog = WatchLockAsync(conn, jobId, fence, stopWatch.Token);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(shutdown, userCancel.Token, fence.Token);
         using var activity = JobsTelemetry.StartRun(jobId, row.Kind, attempt, recovering);
         var started = Stopwatch.GetTimestamp();
+        Exception? failure = null;
         try
         {
             await handler.RunAsync(jobContext, linked.Token);
-            await FinishAsync(conn, row, JobState.Succeeded, null, null);
-            _telemetry.Finished(row.Kind, JobState.Succeeded, Stopwatch.GetElapsedTime(started));
         }
-        catch (OperationCanceledException) when (shutdown.IsCancellationRequested && !userCancel.IsCancellationRequested)
-        {
-            // The appliance is stopping: leave the row Running; it is resumed after restart.
-            LogInterrupted(_logger, jobId);
-            activity?.SetStatus(ActivityStatusCode.Error, "interrupted by shutdown");
-            throw;
-        }
-        catch (OperationCanceledException) when (userCancel.IsCancellationRequested)
-        {
-            await CleanupAsync(handler, jobContext);
-            await FinishAsync(conn, row, JobState.Cancelled, "Cancelled by request.", null);
-            _telemetry.Finished(row.Kind, JobState.Cancelled, Stopwatch.GetElapsedTime(started));
-        }
-        catch (DomainException ex)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
-            await CleanupAsync(handler, jobContext);
-            await FinishAsync(conn, row, JobState.Failed, ex.Message, ex.Code);
-            _telemetry.Finished(row.Kind, JobState.Failed, Stopwatch.GetElapsedTime(started));
-        }
-#pragma warning disable CA1031 // A job's failure is recorded on its row; it must not escape into the engine.
-        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning disable CA1031 // Classified below, once the watchdog has let go of the connection.
+        catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogFailed(_logger, ex, jobId, row.Kind);
-            activity?.SetStatus(ActivityStatusCode.Error, ErrorCodes.Internal);
-            await CleanupAsync(handler, jobContext);
-            await FinishAsync(conn, row, JobState.Failed, ex.Message, ErrorCodes.Internal);
-            _telemetry.Finished(row.Kind, JobState.Failed, Stopwatch.GetElapsedTime(started));
+            failure = ex;
+        }
+
+        await stopWatch.CancelAsync();
+        await watchdog;
+        var epoch = (long?)claim.Epoch;
+        switch (failure)
+        {
+            case null when !fence.IsCancellationRequested:
+                await FinishAsync(conn, row, epoch, JobState.Succeeded, null, null);
+                _telemetry.Finished(row.Kind, JobState.Succeeded, Stopwatch.GetElapsedTime(started));
+                break;
+            case null:
+            case JobFencedException:
+            case OperationCanceledException when fence.IsCancellationRequested:
+                // Overtaken or lock lost: touch neither the row nor the job's resources; the owner carries on, or the
+                // engine's retry (or the recovery sweep) starts a new execution that resumes from the checkpoint.
+                LogFenced(_logger, jobId, row.Kind);
+                activity?.SetStatus(ActivityStatusCode.Error, "fenced");
+                throw new JobFencedException(jobId);
+            case OperationCanceledException when shutdown.IsCancellationRequested && !userCancel.IsCancellationRequested:
+                // The appliance is stopping: leave the row Running; it is resumed after restart.
+                LogInterrupted(_logger, jobId);
+                activity?.SetStatus(ActivityStatusCode.Error, "interrupted by shutdown");
+                throw failure;
+            case OperationCanceledException when userCancel.IsCancellationRequested:
+                await CleanupAsync(handler, jobContext);
+                await FinishAsync(conn, row, epoch, JobState.Cancelled, "Cancelled by request.", null);
+                _telemetry.Finished(row.Kind, JobState.Cancelled, Stopwatch.GetElapsedTime(started));
+                break;
+            case DomainException ex:
+                activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
+                await CleanupAsync(handler, jobContext);
+                await FinishAsync(conn, row, epoch, JobState.Failed, ex.Message, ex.Code);
+                _telemetry.Finished(row.Kind, JobState.Failed, Stopwatch.GetElapsedTime(started));
+                break;
+            default:
+                // A job's failure is recorded on its row; it does not escape into the engine.
+                LogFailed(_logger, failure, jobId, row.Kind);
+                activity?.SetStatus(ActivityStatusCode.Error, ErrorCodes.Internal);
+                await CleanupAsync(handler, jobContext);
+                await FinishAsync(conn, row, epoch, JobState.Failed, failure.Message, ErrorCodes.Internal);
+                _telemetry.Finished(row.Kind, JobState.Failed, Stopwatch.GetElapsedTime(started));
+                break;
         }
     }
 
-    private async Task FinishAsync(NpgsqlConnection conn, JobRowStore.Row row, JobState state, string? error, string? code)
+    /// <summary>Releases the job's locks; a connection that died took them with it.</summary>
+    private static async Task UnlockAsync(NpgsqlConnection conn)
     {
-        if (!await _rows.FinishAsync(conn, row.Id, state, error, code, CancellationToken.None))
+        if (conn.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+
+        try
+        {
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", conn);
+            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (NpgsqlException)
+        {
+            // The connection broke under us: its session, and every lock of it, is gone already.
+        }
+    }
+
+    /// <summary>Cancels <paramref name="fence"/> when the connection that holds the job's lock stops answering.</summary>
+    private async Task WatchLockAsync(NpgsqlConnection conn, long jobId, CancellationTokenSource fence, CancellationToken stop)
+    {
+        var interval = _options.Value.LockCheckInterval;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(interval, stop);
+                await using var ping = new NpgsqlCommand("SELECT 1", conn) { CommandTimeout = Math.Max(1, (int)interval.TotalSeconds * 2) };
+                await ping.ExecuteScalarAsync(stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            LogLockLost(_logger, jobId, ex.Message);
+            await fence.CancelAsync();
+        }
+    }
+
+    private async Task FinishAsync(NpgsqlConnection conn, JobRowStore.Row row, long? epoch, JobState state, string? error, string? code)
+    {
+        if (!await _rows.FinishAsync(conn, row.Id, epoch, state, error, code, CancellationToken.None))
         {
             return;
         }
@@ -252,6 +318,12 @@ public sealed partial class DurableJobExecutor
 
     [LoggerMessage(EventId = JobsEventIds.CleanupFailed, Level = LogLevel.Warning, Message = "Cleanup after job {JobId} failed")]
     private static partial void LogCleanupFailed(ILogger logger, Exception exception, long jobId);
+
+    [LoggerMessage(EventId = JobsEventIds.Fenced, Level = LogLevel.Warning, Message = "Job {JobId} ({Kind}): this execution lost its claim and stops; the job resumes in a new execution")]
+    private static partial void LogFenced(ILogger logger, long jobId, string kind);
+
+    [LoggerMessage(EventId = JobsEventIds.LockLost, Level = LogLevel.Warning, Message = "Job {JobId}: the connection holding its lock failed ({Reason})")]
+    private static partial void LogLockLost(ILogger logger, long jobId, string reason);
 
     [LoggerMessage(EventId = JobsEventIds.WaitingForSlot, Level = LogLevel.Debug, Message = "Job {JobId} ({Kind}) waits for a free slot of its kind")]
     private static partial void LogWaitingForSlot(ILogger logger, long jobId, string kind);

@@ -46,6 +46,9 @@ public sealed class JobContext
     /// <summary>The previous run of this job was interrupted (crash, kill, node failure).</summary>
     public bool Recovering { get; }
 
+    /// <summary>The epoch of this execution's claim on the row (set when the row is marked Running).</summary>
+    internal long Epoch { get; set; }
+
     public long? BladeId { get; }
     public long? DonorImageId { get; }
     public long? BootVolumeId { get; }
@@ -59,8 +62,21 @@ public sealed class JobContext
         CheckpointJson is null ? null : JsonSerializer.Deserialize<T>(CheckpointJson, JobJson.Options);
 
     /// <summary>
+    /// Call before a step that cannot be undone or that another execution must not repeat concurrently (exporting a
+    /// volume, deleting one): throws <see cref="JobFencedException"/> when this execution was overtaken.
+    /// </summary>
+    public async Task EnsureOwnedAsync(CancellationToken cancellationToken)
+    {
+        if (!await _store.OwnsAsync(JobId, Epoch, cancellationToken))
+        {
+            throw new JobFencedException(JobId);
+        }
+    }
+
+    /// <summary>
     /// Records progress. Written at most every progress interval unless a checkpoint is given (always written, since
-    /// resuming depends on it). Throws <see cref="OperationCanceledException"/> when the user cancelled the job.
+    /// resuming depends on it). Throws <see cref="OperationCanceledException"/> when the user cancelled the job, and <see cref="JobFencedException"/>
+    /// when another execution owns the row now.
     /// </summary>
     public async Task ReportAsync(long done, long total, object? checkpoint = null, CancellationToken cancellationToken = default)
     {
@@ -72,7 +88,7 @@ public sealed class JobContext
         var seconds = _sinceReport.Elapsed.TotalSeconds;
         var rate = seconds > 0 && done >= _lastDone ? (done - _lastDone) / seconds : 0;
         string? checkpointJson = checkpoint is null ? null : JsonSerializer.Serialize(checkpoint, JobJson.Options);
-        var cancelRequested = await _store.ReportProgressAsync(JobId, done, total, rate, checkpointJson, cancellationToken);
+        var cancelRequested = await _store.ReportProgressAsync(JobId, Epoch, done, total, rate, checkpointJson, cancellationToken);
         if (checkpointJson is not null)
         {
             CheckpointJson = checkpointJson;

@@ -11,6 +11,9 @@ internal sealed class JobRowStore(NpgsqlDataSource dataSource, TimeProvider time
         long Id, string Kind, JobState State, string Parameters, string? Checkpoint, int Attempts, bool CancelRequested,
         long? BladeId, long? DonorImageId, long? BootVolumeId);
 
+    /// <summary>What a claim of a row gives its execution: the attempt number and the epoch that fences the others.</summary>
+    public readonly record struct Claim(int Attempt, long Epoch);
+
     public async Task<Row?> GetAsync(NpgsqlConnection conn, long id, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
@@ -28,29 +31,44 @@ internal sealed class JobRowStore(NpgsqlDataSource dataSource, TimeProvider time
             r.GetInt32(5), r.GetBoolean(6), r.IsDBNull(7) ? null : r.GetInt64(7), r.IsDBNull(8) ? null : r.GetInt64(8), r.IsDBNull(9) ? null : r.GetInt64(9));
     }
 
-    /// <summary>Marks the job running on this node and counts the attempt; returns the attempt number.</summary>
-    public async Task<int> MarkRunningAsync(NpgsqlConnection conn, long id, string node, CancellationToken ct)
+    /// <summary>Marks the job running on this node, counts the attempt and takes the next epoch.</summary>
+    public async Task<Claim> MarkRunningAsync(NpgsqlConnection conn, long id, string node, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             """
-            UPDATE jobs SET state = 'Running', attempts = attempts + 1, node = $2, started_at = COALESCE(started_at, $3), updated_at = $3,
-                            error = NULL, error_code = NULL
-            WHERE id = $1 RETURNING attempts
+            UPDATE jobs SET state = 'Running', attempts = attempts + 1, epoch = epoch + 1, node = $2,
+                            started_at = COALESCE(started_at, $3), updated_at = $3, error = NULL, error_code = NULL
+            WHERE id = $1 RETURNING attempts, epoch
             """,
             conn);
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = node });
         cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
-        return (int)(await cmd.ExecuteScalarAsync(ct))!;
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new Claim(r.GetInt32(0), r.GetInt64(1));
     }
 
-    /// <summary>Writes progress (and the checkpoint, when given); returns whether the user asked to cancel.</summary>
-    public async Task<bool> ReportProgressAsync(long id, long done, long total, double rate, string? checkpoint, CancellationToken ct)
+    /// <summary>Whether the execution holding <paramref name="epoch"/> still owns the running row.</summary>
+    public async Task<bool> OwnsAsync(long id, long epoch, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND epoch = $2 AND state = 'Running')");
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = epoch });
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>
+    /// Writes progress (and the checkpoint, when given) for the execution holding <paramref name="epoch"/>; returns
+    /// whether the user asked to cancel.
+    /// </summary>
+    /// <exception cref="JobFencedException">Another execution owns the row now.</exception>
+    public async Task<bool> ReportProgressAsync(long id, long epoch, long done, long total, double rate, string? checkpoint, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
             """
             UPDATE jobs SET progress_done = $2, progress_total = $3, rate = $4, checkpoint = COALESCE($5, checkpoint), updated_at = $6
-            WHERE id = $1 RETURNING cancel_requested
+            WHERE id = $1 AND epoch = $7 AND state = 'Running' RETURNING cancel_requested
             """);
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Math.Max(0, done) });
@@ -58,18 +76,22 @@ internal sealed class JobRowStore(NpgsqlDataSource dataSource, TimeProvider time
         cmd.Parameters.Add(new NpgsqlParameter<double> { TypedValue = rate });
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)checkpoint ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb });
         cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
-        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+        cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = epoch });
+        return await cmd.ExecuteScalarAsync(ct) is bool cancel ? cancel : throw new JobFencedException(id);
     }
 
-    /// <summary>Final state. Only a job still Running on this claim is finished, so a finish happens once.</summary>
-    public async Task<bool> FinishAsync(NpgsqlConnection conn, long id, JobState state, string? error, string? errorCode, CancellationToken ct)
+    /// <summary>
+    /// Final state. Only a job still Queued or Running (on this claim, when <paramref name="epoch"/> is given) is
+    /// finished, so a finish happens once and never by an execution that was overtaken.
+    /// </summary>
+    public async Task<bool> FinishAsync(NpgsqlConnection conn, long id, long? epoch, JobState state, string? error, string? errorCode, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             """
             UPDATE jobs SET state = $2, error = $3, error_code = $4, finished_at = $5, updated_at = $5,
                             progress_done = CASE WHEN $2 = 'Succeeded' THEN GREATEST(progress_done, progress_total) ELSE progress_done END,
                             rate = 0
-            WHERE id = $1 AND state IN ('Running', 'Queued')
+            WHERE id = $1 AND state IN ('Running', 'Queued') AND ($6::bigint IS NULL OR epoch = $6)
             """,
             conn);
         cmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
@@ -77,6 +99,7 @@ internal sealed class JobRowStore(NpgsqlDataSource dataSource, TimeProvider time
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)errorCode ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)epoch ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 }

@@ -10,6 +10,8 @@ internal static class JobsEventIds
     public const int Interrupted = 2005;
     public const int CleanupFailed = 2006;
     public const int WaitingForSlot = 2007;
+    public const int Fenced = 2008;
+    public const int LockLost = 2009;
     public const int Rescheduling = 2101;
     public const int SweepFailed = 2102;
     public const int SweepSkipped = 2103;

@@ -36,6 +36,13 @@ public sealed class JobsOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan SlotRetryDelay { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How often a running job checks the connection that holds its lock; when it has died, the execution stops
+    /// (another may already own the row) and a new one resumes the job.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan LockCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Progress is written to the job row at most this often (checkpoints are always written).</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);

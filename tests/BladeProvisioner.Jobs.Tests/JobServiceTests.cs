@@ -122,6 +122,66 @@ public sealed class JobServiceTests(PostgresServer postgres)
         Assert.Equal(0, await sweeper.SweepAsync(TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task AnExecutionThatLostItsLockStopsAndTheJobFinishesOnceInANewOne()
+    {
+        await using var h = await StartAsync(("Jobs:LockCheckInterval", "00:00:00.200"));
+        h.Probe.Block = true;
+        var job = await h.Jobs.EnqueueAsync(new JobRequest(ProbeHandler.ProbeKind, new ProbeParameters(6)), TestContext.Current.CancellationToken);
+        h.Probe.Gate.Release(2);
+        await h.WaitAsync(job.Id, j => j.ProgressDone >= 2);
+
+        // What a PostgreSQL restart does to the running execution: the connection that holds the job's lock dies.
+        await using (var conn = new NpgsqlConnection(h.ConnectionString))
+        {
+            await conn.OpenAsync(TestContext.Current.CancellationToken);
+            await using var kill = new NpgsqlCommand(
+                """
+                SELECT pg_terminate_backend(pid) FROM pg_locks
+                WHERE locktype = 'advisory' AND objsubid = 1 AND classid = x'42504A00'::bigint::oid AND objid = $1::oid
+                """,
+                conn);
+            kill.Parameters.Add(new NpgsqlParameter<long> { TypedValue = job.Id });
+            Assert.True((bool?)await kill.ExecuteScalarAsync(TestContext.Current.CancellationToken), "the lock holder was found and cut off");
+        }
+
+        // The first execution stops without finishing or cleaning up; the engine's retry resumes from the checkpoint.
+        h.Probe.Block = false;
+        h.Probe.Gate.Release(100);
+        var done = await h.WaitAsync(job.Id, j => j.IsFinished, TimeSpan.FromSeconds(60));
+        Assert.Equal(JobState.Succeeded, done.State);
+        Assert.Equal(2, done.Attempts);
+        Assert.Contains(h.Probe.Runs, r => r.JobId == job.Id && r.Attempt == 2 && r.ResumedAt >= 2);
+        Assert.DoesNotContain(job.Id, h.Probe.CleanedUp);
+        Assert.Equal(1, h.Probe.MaxConcurrent);
+    }
+
+    [Fact]
+    public async Task AnOvertakenExecutionCanNoLongerWriteTheRow()
+    {
+        await using var h = await StartAsync();
+        var row = h.Jobs.NewRow(new JobRequest(ProbeHandler.ProbeKind, new ProbeParameters(1)));
+        row.State = JobState.Failed; // kept away from the engine: this test claims the row itself
+        await using (var db = await h.Contexts.CreateDbContextAsync(TestContext.Current.CancellationToken))
+        {
+            db.Jobs.Add(row);
+            await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        var store = h.Host.Services.GetRequiredService<JobRowStore>();
+        await using var conn = new NpgsqlConnection(h.ConnectionString);
+        await conn.OpenAsync(TestContext.Current.CancellationToken);
+        var first = await store.MarkRunningAsync(conn, row.Id, "node-1", TestContext.Current.CancellationToken);
+        var second = await store.MarkRunningAsync(conn, row.Id, "node-2", TestContext.Current.CancellationToken);
+        Assert.Equal(first.Epoch + 1, second.Epoch);
+
+        await Assert.ThrowsAsync<JobFencedException>(() => store.ReportProgressAsync(row.Id, first.Epoch, 1, 2, 0, "{}", TestContext.Current.CancellationToken));
+        Assert.False(await store.OwnsAsync(row.Id, first.Epoch, TestContext.Current.CancellationToken));
+        Assert.False(await store.FinishAsync(conn, row.Id, first.Epoch, JobState.Succeeded, null, null, TestContext.Current.CancellationToken));
+        Assert.False(await store.ReportProgressAsync(row.Id, second.Epoch, 1, 2, 0, "{}", TestContext.Current.CancellationToken));
+        Assert.True(await store.FinishAsync(conn, row.Id, second.Epoch, JobState.Succeeded, null, null, TestContext.Current.CancellationToken));
+    }
+
     private async Task<JobsHost> StartAsync(params (string Key, string Value)[] settings)
     {
         var cs = await postgres.CreateEmptyDatabaseAsync("jobs");
@@ -141,12 +201,13 @@ public sealed class JobServiceTests(PostgresServer postgres)
         builder.Services.AddSingleton<IJobHandler>(probe);
         var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
-        return new JobsHost(host, probe, dir);
+        return new JobsHost(host, probe, dir, cs);
     }
 
-    private sealed class JobsHost(IHost host, ProbeHandler probe, TempDirectory dir) : IAsyncDisposable
+    private sealed class JobsHost(IHost host, ProbeHandler probe, TempDirectory dir, string connectionString) : IAsyncDisposable
     {
         public IHost Host => host;
+        public string ConnectionString => connectionString;
         public ProbeHandler Probe => probe;
         public JobService Jobs => host.Services.GetRequiredService<JobService>();
         public IDbContextFactory<ApplianceDbContext> Contexts => host.Services.GetRequiredService<IDbContextFactory<ApplianceDbContext>>();
