@@ -1,4 +1,5 @@
 using BladeProvisioner.Boot.Scripts;
+using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Naming;
@@ -6,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BladeProvisioner.Boot.Endpoints;
 
-public sealed partial class BootConversation
+public sealed partial class BootConversation : IBootScriptPreview
 {
     private const string MaskedSecret = "****************";
 
@@ -14,7 +15,10 @@ public sealed partial class BootConversation
     /// Dry run: the script a blade with this identity would get now, with no side effect at all — nothing enrolled, no
     /// token issued, no clone started, no state changed — and CHAP secrets masked.
     /// </summary>
-    public async Task<string> PreviewAsync(Uri baseUri, string? macText, BootPlatform platform, string portal, CancellationToken ct)
+    public Task<string> PreviewAsync(Uri baseUri, string? mac, BootPlatform platform, string requestHost, CancellationToken ct) =>
+        RenderPreviewAsync(baseUri, mac, platform, PreviewPortal(requestHost), ct);
+
+    private async Task<string> RenderPreviewAsync(Uri baseUri, string? macText, BootPlatform platform, string portal, CancellationToken ct)
     {
         var mac = MacAddressText.Normalize(macText);
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -56,6 +60,6 @@ public sealed partial class BootConversation
     }
 
     /// <summary>The portal a dry run shows: the configured address, or the one named by the caller.</summary>
-    public string PreviewPortal(string fallback) =>
+    private string PreviewPortal(string fallback) =>
         targets.Value.PortalAddress is { Length: > 0 } p and not "0.0.0.0" and not "::" ? p : fallback;
 }

@@ -1,4 +1,4 @@
-using BladeProvisioner.Boot.Provisioning;
+using BladeProvisioner.Provisioning;
 using BladeProvisioner.Boot.Scripts;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using BladeProvisioner.Boot.Provisioning;
+using BladeProvisioner.Provisioning;
 using BladeProvisioner.Boot.Scripts;
 using BladeProvisioner.Core.Blades;
 using BladeProvisioner.Core.Errors;

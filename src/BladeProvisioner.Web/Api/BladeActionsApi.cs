@@ -1,11 +1,11 @@
-using BladeProvisioner.Boot.Endpoints;
-using BladeProvisioner.Boot.Provisioning;
+using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Security;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
 using BladeProvisioner.Power;
+using BladeProvisioner.Provisioning;
 using BladeProvisioner.Web.Auth;
 using BladeProvisioner.Web.Errors;
 using Microsoft.AspNetCore.Builder;
@@ -78,10 +78,10 @@ internal static class BladeActionsApi
     }
 
     /// <summary>The script a blade with this identity would receive now; no side effects, secrets masked.</summary>
-    private static async Task<IResult> PreviewAsync(string? mac, BootPlatform? platform, BootConversation conversation, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> PreviewAsync(string? mac, BootPlatform? platform, IBootScriptPreview preview, HttpContext http, CancellationToken ct)
     {
         var baseUri = new Uri($"{http.Request.Scheme}://{http.Request.Host}/");
-        var script = await conversation.PreviewAsync(baseUri, mac, platform ?? BootPlatform.Unknown, conversation.PreviewPortal(http.Request.Host.Host), ct);
+        var script = await preview.PreviewAsync(baseUri, mac, platform ?? BootPlatform.Unknown, http.Request.Host.Host, ct);
         return Results.Text(script, "text/plain; charset=utf-8");
     }
 }

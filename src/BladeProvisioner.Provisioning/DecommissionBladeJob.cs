@@ -7,7 +7,7 @@ using BladeProvisioner.Jobs;
 using BladeProvisioner.Storage.Targets;
 using Microsoft.EntityFrameworkCore;
 
-namespace BladeProvisioner.Boot.Provisioning;
+namespace BladeProvisioner.Provisioning;
 
 /// <summary>
 /// Removes what provisioning made, safest first: the target (no initiator can log in any more), then the volume file,

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
-namespace BladeProvisioner.Boot.Provisioning;
+namespace BladeProvisioner.Provisioning;
 
 public static class ProvisioningHostingExtensions
 {

@@ -12,7 +12,7 @@ using BladeProvisioner.Storage.Targets;
 using BladeProvisioner.Storage.Volumes;
 using Microsoft.EntityFrameworkCore;
 
-namespace BladeProvisioner.Boot.Provisioning;
+namespace BladeProvisioner.Provisioning;
 
 /// <summary>
 /// Donor → blade LUN: copy (reflink or sparse, resumable), personalise the partition table, verify block 0 and the

@@ -10,7 +10,7 @@ using BladeProvisioner.Storage.Volumes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace BladeProvisioner.Boot.Provisioning;
+namespace BladeProvisioner.Provisioning;
 
 /// <summary>
 /// Starts provisioning and decommissioning. Each records its intent in one transaction — the volume row with its
