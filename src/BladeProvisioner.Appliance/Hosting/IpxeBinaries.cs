@@ -1,4 +1,5 @@
 using BladeProvisioner.Core.Configuration;
+using BladeProvisioner.Tftp;
 using Microsoft.Extensions.Options;
 
 namespace BladeProvisioner.Appliance.Hosting;
@@ -16,7 +17,7 @@ internal sealed partial class IpxeBinaries(IConfiguration configuration, IOption
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var root = TftpRoot(configuration, appliance.Value);
-        var source = configuration["Appliance:IpxeDirectory"] ?? "/usr/lib/ipxe";
+        var source = appliance.Value.IpxeDirectory;
         Directory.CreateDirectory(root);
         foreach (var name in Files)
         {
@@ -42,7 +43,7 @@ internal sealed partial class IpxeBinaries(IConfiguration configuration, IOption
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public static string TftpRoot(IConfiguration configuration, ApplianceOptions appliance) =>
-        configuration["Tftp:Root"] is { Length: > 0 } r ? r : appliance.PathUnderData("tftp");
+        configuration.GetSection(TftpOptions.SectionName).Get<TftpOptions>()?.Root is { Length: > 0 } r ? r : appliance.PathUnderData("tftp");
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "iPXE binary {Path} not found; install Debian's 'ipxe' package so blades can PXE-boot")]
     private static partial void LogMissing(ILogger logger, string path);

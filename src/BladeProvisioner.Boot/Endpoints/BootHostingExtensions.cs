@@ -11,6 +11,7 @@ public static class BootHostingExtensions
     public static IHostApplicationBuilder AddBoot(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<BootOptions>().BindConfiguration(BootOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton<BootAccess>();
         builder.Services.TryAddSingleton<BootConversation>();
         builder.Services.TryAddSingleton<IBootScriptPreview>(sp => sp.GetRequiredService<BootConversation>());

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using BladeProvisioner.Core.Boot;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -100,7 +101,7 @@ public static class AuthHostingExtensions
 
     /// <summary>Paths reachable without signing in.</summary>
     public static bool IsAnonymous(PathString path) =>
-        path.StartsWithSegments("/boot", StringComparison.Ordinal)
+        path.StartsWithSegments(BootUrls.Prefix, StringComparison.Ordinal)
         || path.Equals("/health/live", StringComparison.Ordinal)
         || path.Equals("/health/ready", StringComparison.Ordinal)
         || path.Equals("/metrics", StringComparison.Ordinal)
