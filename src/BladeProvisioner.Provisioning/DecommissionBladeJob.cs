@@ -74,7 +74,7 @@ internal sealed class DecommissionBladeJob(IDbContextFactory<ApplianceDbContext>
 
             if (time.GetUtcNow() > deadline)
             {
-                throw DomainException.Conflict("CLONE_STILL_RUNNING", $"The clone of blade {bladeId} did not stop within {CloneStopTimeout}; retry the decommission.");
+                throw DomainException.Conflict(ErrorCodes.CloneStillRunning, $"The clone of blade {bladeId} did not stop within {CloneStopTimeout}; retry the decommission.");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);

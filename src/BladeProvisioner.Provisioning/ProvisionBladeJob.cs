@@ -117,7 +117,7 @@ internal sealed class ProvisionBladeJob(
         // What was copied is what the donor version is: a changed or damaged donor file fails the clone.
         if (image.Sha256 is not null && result.Sha256 is not null && !string.Equals(result.Sha256, image.Sha256, StringComparison.Ordinal))
         {
-            throw DomainException.Conflict("DONOR_CHECKSUM_MISMATCH", $"{image.DisplayName} no longer matches its SHA-256 ({result.Sha256} ≠ {image.Sha256}); the clone was discarded.");
+            throw DomainException.Conflict(ErrorCodes.DonorChecksumMismatch, $"{image.DisplayName} no longer matches its SHA-256 ({result.Sha256} ≠ {image.Sha256}); the clone was discarded.");
         }
 
         volume.State = BootVolumeState.Verifying;

@@ -45,9 +45,9 @@ internal sealed partial class IpxeBinaries(IConfiguration configuration, IOption
     public static string TftpRoot(IConfiguration configuration, ApplianceOptions appliance) =>
         configuration.GetSection(TftpOptions.SectionName).Get<TftpOptions>()?.Root is { Length: > 0 } r ? r : appliance.PathUnderData("tftp");
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "iPXE binary {Path} not found; install Debian's 'ipxe' package so blades can PXE-boot")]
+    [LoggerMessage(EventId = ApplianceEventIds.IpxeMissing, Level = LogLevel.Warning, Message = "iPXE binary {Path} not found; install Debian's 'ipxe' package so blades can PXE-boot")]
     private static partial void LogMissing(ILogger logger, string path);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Copied iPXE binary {Name} into the TFTP root {Root}")]
+    [LoggerMessage(EventId = ApplianceEventIds.IpxeCopied, Level = LogLevel.Information, Message = "Copied iPXE binary {Name} into the TFTP root {Root}")]
     private static partial void LogCopied(ILogger logger, string name, string root);
 }

@@ -47,7 +47,7 @@ public sealed partial class BootConversation : IBootScriptPreview
                 return Renderer.Progress(new ProgressScript(links, "image") { Stage = "cloning" });
             case BladeState.Provisioned or BladeState.Active:
                 var volume = await db.BootVolumes.AsNoTracking().SingleOrDefaultAsync(v => v.BladeId == blade.Id && v.State == BootVolumeState.Exported, ct)
-                    ?? throw DomainException.Conflict("VOLUME_NOT_EXPORTED", $"Blade {blade.Id} is {blade.State} but has no exported volume.");
+                    ?? throw DomainException.Conflict(ErrorCodes.VolumeNotExported, $"Blade {blade.Id} is {blade.State} but has no exported volume.");
                 return Renderer.Sanboot(new SanbootScript(links, blade.InitiatorIqn!, portal, volume.TargetIqn, new ChapCredentials(volume.ChapUser, MaskedSecret))
                 {
                     Lun = volume.Lun,

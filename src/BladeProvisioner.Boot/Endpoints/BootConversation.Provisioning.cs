@@ -21,7 +21,7 @@ public sealed partial class BootConversation
         var text = error switch
         {
             null => null,
-            "SANBOOT_FAILED" => $"booting from the iSCSI volume failed: {IpxeErrors.Describe(errno)} ({errno}).",
+            ErrorCodes.SanbootFailed => $"booting from the iSCSI volume failed: {IpxeErrors.Describe(errno)} ({errno}).",
             _ => error,
         };
         if (text is not null)
@@ -89,7 +89,7 @@ public sealed partial class BootConversation
                     .OrderByDescending(j => j.Id)
                     .FirstOrDefaultAsync(http.RequestAborted);
                 var message = failed?.Error ?? "provisioning failed.";
-                return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, id), "Provisioning failed: " + message) { Code = failed?.ErrorCode ?? "PROVISIONING_FAILED" }));
+                return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, id), "Provisioning failed: " + message) { Code = failed?.ErrorCode ?? ErrorCodes.ProvisioningFailed }));
             default:
                 return await RouteAsync(http, id, token, error: null);
         }

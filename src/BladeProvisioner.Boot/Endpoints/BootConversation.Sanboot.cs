@@ -1,4 +1,5 @@
 using BladeProvisioner.Boot.Scripts;
+using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Lifecycle;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Timeline;
@@ -21,7 +22,7 @@ public sealed partial class BootConversation
         var volume = await db.BootVolumes.AsNoTracking().SingleOrDefaultAsync(v => v.BladeId == blade.Id && v.State == BootVolumeState.Exported, http.RequestAborted);
         if (volume is null || blade.InitiatorIqn is null)
         {
-            return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, blade.Id), "This blade is provisioned but its volume is not exported; the appliance is reconciling it.") { Code = "VOLUME_NOT_EXPORTED", ReturnSeconds = 10 }));
+            return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, blade.Id), "This blade is provisioned but its volume is not exported; the appliance is reconciling it.") { Code = ErrorCodes.VolumeNotExported, ReturnSeconds = 10 }));
         }
 
         var image = await db.DonorImages.AsNoTracking().SingleOrDefaultAsync(i => i.Id == volume.DonorImageId, http.RequestAborted);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BladeProvisioner.Core.Configuration;
 
 namespace BladeProvisioner.Core.Naming;
 
@@ -25,6 +26,14 @@ public sealed class IqnFactory
         {
             throw new ArgumentException($"Domain '{domain}' does not make a valid IQN: {problem}.", nameof(domain));
         }
+    }
+
+    /// <summary>The factory for the appliance's configured domain and naming-authority date.</summary>
+    public static IqnFactory For(ApplianceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var date = DateOnly.ParseExact(options.NamingAuthorityDate + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return new IqnFactory(options.Domain, date);
     }
 
     public string Prefix => _prefix;

@@ -106,9 +106,9 @@ public sealed partial class MigrationRunner(ILogger<MigrationRunner> logger)
         return [.. list.OrderBy(m => m.Version)];
     }
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Applying schema migration {Version:D4} {Name}")]
+    [LoggerMessage(EventId = DataEventIds.MigrationApplying, Level = LogLevel.Information, Message = "Applying schema migration {Version:D4} {Name}")]
     private static partial void LogApplying(ILogger logger, int version, string name);
 
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Schema up to date: {Applied} migration(s) applied, now at version {Version}")]
+    [LoggerMessage(EventId = DataEventIds.MigrationDone, Level = LogLevel.Information, Message = "Schema up to date: {Applied} migration(s) applied, now at version {Version}")]
     private static partial void LogDone(ILogger logger, int applied, int version);
 }

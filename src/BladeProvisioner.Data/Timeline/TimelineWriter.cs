@@ -181,9 +181,9 @@ internal sealed partial class TimelineWriter : BackgroundService, ITimeline
         return _leases is null || addresses.Count == 0 ? NoHolders : await _leases.BladesHoldingAsync(addresses, ct);
     }
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Timeline write failed (attempt {Attempt}): {Reason}")]
+    [LoggerMessage(EventId = DataEventIds.TimelineRetry, Level = LogLevel.Warning, Message = "Timeline write failed (attempt {Attempt}): {Reason}")]
     private static partial void LogRetry(ILogger logger, int attempt, string reason);
 
-    [LoggerMessage(EventId = 1302, Level = LogLevel.Error, Message = "Dropped {Count} timeline events: {Reason}")]
+    [LoggerMessage(EventId = DataEventIds.TimelineDropped, Level = LogLevel.Error, Message = "Dropped {Count} timeline events: {Reason}")]
     private static partial void LogDropped(ILogger logger, int count, string reason);
 }

@@ -63,7 +63,7 @@ internal static class BladeActionsApi
 
         if (blade.PowerDriver == PowerDriverKind.InBand)
         {
-            return ApiProblems.From("POWER_IN_BAND", ErrorKind.Conflict, "This blade has no BMC configured; it restarts itself from its iPXE scripts. Configure IPMI or Redfish to restart it from here.");
+            return ApiProblems.From(ErrorCodes.PowerInBand, ErrorKind.Conflict, "This blade has no BMC configured; it restarts itself from its iPXE scripts. Configure IPMI or Redfish to restart it from here.");
         }
 
         try
