@@ -66,7 +66,7 @@ public sealed class ProvisioningService(
             throw DomainException.Invalid(ErrorCodes.VolumeTooSmall, $"{image.DisplayName} needs a volume of at least {minimum} bytes; {size} was asked for.");
         }
 
-        blade.InitiatorIqn ??= iqns.Initiator(blade.BootMac);
+        blade.InitiatorIqn ??= iqns.Initiator(MacAddress.Parse(blade.BootMac));
         var mutual = volumeOptions.Value.MutualChap;
         var now = time.GetUtcNow();
         var volume = new BootVolume

@@ -20,7 +20,7 @@ public sealed partial class BootConversation : IBootScriptPreview
 
     private async Task<string> RenderPreviewAsync(Uri baseUri, string? macText, BootPlatform platform, string portal, CancellationToken ct)
     {
-        var mac = MacAddressText.Normalize(macText);
+        var mac = MacAddress.Parse(macText).ToString();
         await using var db = await contexts.CreateDbContextAsync(ct);
         var blade = await db.Blades.AsNoTracking().SingleOrDefaultAsync(b => b.BootMac == mac, ct)
             ?? new Blade { BootMac = mac, Platform = platform, Hostname = "new blade" };

@@ -43,11 +43,12 @@ public sealed partial class BootConversation(
 
     public async Task<IResult> IdentifyAsync(HttpContext http, BladeIdentity identity, string? token)
     {
-        if (!MacAddressText.TryNormalize(identity.Mac, out var mac))
+        if (!MacAddress.TryParse(identity.Mac, out var bootMac))
         {
             return Script(Renderer.Error(new ErrorScript(new BootLinks(BaseUri(http), 0), $"iPXE sent no usable MAC address ('{identity.Mac}').") { Code = ErrorCodes.InvalidMac }), 400);
         }
 
+        var mac = bootMac.ToString();
         var profile = await directory.SightAsync(identity.ToSighting(mac) with { Address = Remote(http) }, http.RequestAborted);
         timeline.Record(new TimelineRecord("boot", "boot.identify", $"iPXE identified {mac} ({identity.Platform}/{identity.BuildArch}, {identity.Manufacturer} {identity.Product}, serial {identity.Serial})")
         {

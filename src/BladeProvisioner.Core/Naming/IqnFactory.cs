@@ -40,5 +40,7 @@ public sealed class IqnFactory
 
     public string Target(long bladeId) => string.Create(CultureInfo.InvariantCulture, $"{_prefix}:blade.{bladeId}");
 
+    public string Initiator(MacAddress mac) => $"{_prefix}:initiator.{mac.ToCompactString()}";
+
     public string Initiator(string normalizedMac) => $"{_prefix}:initiator.{MacAddressText.Compact(normalizedMac)}";
 }
