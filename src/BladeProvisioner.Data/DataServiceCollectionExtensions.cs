@@ -1,4 +1,3 @@
-using System.Globalization;
 using BladeProvisioner.Core.Blades;
 using BladeProvisioner.Core.Configuration;
 using BladeProvisioner.Core.Naming;

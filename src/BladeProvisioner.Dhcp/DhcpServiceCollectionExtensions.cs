@@ -10,7 +10,6 @@ using BladeProvisioner.Dhcp.Leases;
 using BladeProvisioner.Dhcp.Probing;
 using BladeProvisioner.Dhcp.Scopes;
 using BladeProvisioner.Dhcp.Server;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;

@@ -38,7 +38,9 @@ internal sealed class DecommissionBladeJob(IDbContextFactory<ApplianceDbContext>
             await db.SaveChangesAsync(cancellationToken);
             context.Timeline.Record(new TimelineRecord("storage", "volume.deleted", $"Target {volume.TargetIqn} removed and volume file deleted")
             {
-                BladeId = blade.Id, BootVolumeId = volume.Id, JobId = context.JobId,
+                BladeId = blade.Id,
+                BootVolumeId = volume.Id,
+                JobId = context.JobId,
             });
         }
 

@@ -69,7 +69,9 @@ internal sealed class ProvisionBladeJob(
         await db.SaveChangesAsync(CancellationToken.None);
         context.Timeline.Record(new TimelineRecord("storage", "volume.exported", $"Target {volume.TargetIqn} LUN {volume.Lun} serial {volume.ScsiSerial} exported to {blade.InitiatorIqn}")
         {
-            BladeId = blade.Id, BootVolumeId = volume.Id, JobId = context.JobId,
+            BladeId = blade.Id,
+            BootVolumeId = volume.Id,
+            JobId = context.JobId,
         });
 
         await RestartAsync(context, blade, cancellationToken);
@@ -127,9 +129,13 @@ internal sealed class ProvisionBladeJob(
         volume.State = BootVolumeState.Ready;
         await db.SaveChangesAsync(ct);
         await context.ReportAsync(result.BytesTotal, result.BytesTotal, new ProvisionCheckpoint(result.BytesTotal, PhaseVerified), ct);
-        context.Timeline.Record(new TimelineRecord("storage", "volume.cloned", $"{image.DisplayName} cloned{(result.Reflinked ? " by reflink" : string.Empty)} in {result.Elapsed.TotalSeconds:F1} s; disk id {personalised.DiskIdentifierAfter}")
+        var how = result.Reflinked ? " by reflink" : string.Empty;
+        var summary = $"{image.DisplayName} cloned{how} in {result.Elapsed.TotalSeconds:F1} s; disk id {personalised.DiskIdentifierAfter}";
+        context.Timeline.Record(new TimelineRecord("storage", "volume.cloned", summary)
         {
-            BladeId = volume.BladeId, BootVolumeId = volume.Id, JobId = context.JobId,
+            BladeId = volume.BladeId,
+            BootVolumeId = volume.Id,
+            JobId = context.JobId,
             Details = new Dictionary<string, object?>
             {
                 ["reflinked"] = result.Reflinked,

@@ -91,7 +91,10 @@ public sealed class ProvisioningService(
 
         var job = jobs.NewRow(new JobRequest(ProvisioningJobs.Provision, new ProvisionParameters(blade.Id, volume.Id, image.Id))
         {
-            BladeId = blade.Id, DonorImageId = image.Id, BootVolumeId = volume.Id, CreatedBy = actor,
+            BladeId = blade.Id,
+            DonorImageId = image.Id,
+            BootVolumeId = volume.Id,
+            CreatedBy = actor,
         });
         job.ProgressTotal = image.VirtualSize;
         db.Jobs.Add(job);

@@ -5,11 +5,6 @@ using BladeProvisioner.Web.Auth;
 using BladeProvisioner.Web.Errors;
 using BladeProvisioner.Web.Uploads;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace BladeProvisioner.Web;
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Cryptography;
 using BladeProvisioner.Core.Leases;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace BladeProvisioner.Boot.Endpoints;
 

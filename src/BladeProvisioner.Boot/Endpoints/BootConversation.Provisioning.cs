@@ -1,10 +1,9 @@
-using BladeProvisioner.Provisioning;
 using BladeProvisioner.Boot.Scripts;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
-using Microsoft.AspNetCore.Http;
+using BladeProvisioner.Provisioning;
 using Microsoft.EntityFrameworkCore;
 
 namespace BladeProvisioner.Boot.Endpoints;
@@ -102,7 +101,11 @@ public sealed partial class BootConversation
             var (volume, job) = await provisioning.ProvisionAsync(blade.Id, imageId, sizeBytes: null, actor: "console", http.RequestAborted);
             timeline.Record(new TimelineRecord("boot", "boot.chosen", $"Image {imageId} {how}; clone job {job.Id}, target {volume.TargetIqn}")
             {
-                BladeId = blade.Id, JobId = job.Id, BootVolumeId = volume.Id, DonorImageId = imageId, Address = Remote(http),
+                BladeId = blade.Id,
+                JobId = job.Id,
+                BootVolumeId = volume.Id,
+                DonorImageId = imageId,
+                Address = Remote(http),
             });
             await using var db = await contexts.CreateDbContextAsync(http.RequestAborted);
             var fresh = await db.Blades.AsNoTracking().SingleAsync(b => b.Id == blade.Id, http.RequestAborted);
@@ -110,7 +113,12 @@ public sealed partial class BootConversation
         }
         catch (DomainException ex)
         {
-            timeline.Record(new TimelineRecord("boot", "boot.refused", $"Image {imageId} refused: {ex.Message}") { BladeId = blade.Id, Address = Remote(http), Details = new Dictionary<string, object?> { ["code"] = ex.Code } });
+            timeline.Record(new TimelineRecord("boot", "boot.refused", $"Image {imageId} refused: {ex.Message}")
+            {
+                BladeId = blade.Id,
+                Address = Remote(http),
+                Details = new Dictionary<string, object?> { ["code"] = ex.Code },
+            });
             return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, blade.Id), ex.Message) { Code = ex.Code }));
         }
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using BladeProvisioner.Provisioning;
 using BladeProvisioner.Boot.Scripts;
 using BladeProvisioner.Core.Blades;
 using BladeProvisioner.Core.Errors;
@@ -8,8 +7,8 @@ using BladeProvisioner.Core.Naming;
 using BladeProvisioner.Core.Security;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
+using BladeProvisioner.Provisioning;
 using BladeProvisioner.Storage.Targets;
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -56,8 +55,13 @@ public sealed partial class BootConversation(
             Address = Remote(http),
             Details = new Dictionary<string, object?>
             {
-                ["mac"] = mac, ["uuid"] = identity.Uuid, ["serial"] = identity.Serial, ["manufacturer"] = identity.Manufacturer,
-                ["product"] = identity.Product, ["platform"] = identity.Platform, ["buildarch"] = identity.BuildArch,
+                ["mac"] = mac,
+                ["uuid"] = identity.Uuid,
+                ["serial"] = identity.Serial,
+                ["manufacturer"] = identity.Manufacturer,
+                ["product"] = identity.Product,
+                ["platform"] = identity.Platform,
+                ["buildarch"] = identity.BuildArch,
             },
         });
         return await RouteAsync(http, profile.BladeId, token, error: null);
@@ -95,7 +99,8 @@ public sealed partial class BootConversation(
             case BladeState.Provisioned or BladeState.Active:
                 return await SanbootAsync(http, db, blade, token);
             default:
-                return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, blade.Id), $"This blade is being decommissioned ({blade.State}); it will show the menu when that is done.") { Code = blade.State.ToString().ToUpperInvariant(), ReturnSeconds = 10 }));
+                var text = $"This blade is being decommissioned ({blade.State}); it will show the menu when that is done.";
+                return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, blade.Id), text) { Code = blade.State.ToString().ToUpperInvariant(), ReturnSeconds = 10 }));
         }
     }
 

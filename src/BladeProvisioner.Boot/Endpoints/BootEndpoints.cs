@@ -1,15 +1,8 @@
 using System.Globalization;
-using BladeProvisioner.Provisioning;
 using BladeProvisioner.Boot.Scripts;
 using BladeProvisioner.Core.Blades;
 using BladeProvisioner.Core.Boot;
-using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
-using BladeProvisioner.Core.Naming;
-using BladeProvisioner.Core.Timeline;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
 namespace BladeProvisioner.Boot.Endpoints;

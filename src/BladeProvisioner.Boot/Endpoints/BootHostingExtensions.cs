@@ -1,7 +1,5 @@
 using BladeProvisioner.Core.Boot;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 
 namespace BladeProvisioner.Boot.Endpoints;
 

@@ -75,7 +75,8 @@ public sealed partial class ImageService(
         await jobs.ScheduleAsync(job.Id, cancellationToken);
         timeline.Record(new TimelineRecord(request.CreatedBy ?? "system", "image.import-started", $"Import of {image.DisplayName} ({info.Format}, {info.VirtualSize} bytes) started")
         {
-            DonorImageId = image.Id, JobId = job.Id,
+            DonorImageId = image.Id,
+            JobId = job.Id,
         });
         return (image, job);
     }
@@ -131,7 +132,10 @@ public sealed partial class ImageService(
         await jobs.ScheduleAsync(job.Id, cancellationToken);
         timeline.Record(new TimelineRecord(request.CreatedBy ?? "system", "image.capture-started", $"Capture of blade {bladeId}'s volume as {image.DisplayName} started")
         {
-            BladeId = bladeId, DonorImageId = image.Id, JobId = job.Id, BootVolumeId = volume.Id,
+            BladeId = bladeId,
+            DonorImageId = image.Id,
+            JobId = job.Id,
+            BootVolumeId = volume.Id,
         });
         return (image, job);
     }

@@ -1,5 +1,4 @@
 using BladeProvisioner.Storage.Cloning;
-using BladeProvisioner.Storage.Partitioning.Gpt;
 using BladeProvisioner.Storage.Partitioning.Mbr;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -18,7 +18,10 @@ internal static partial class TftpLog
     [LoggerMessage(EventId = TftpEventIds.Malformed, Level = LogLevel.Debug, Message = "TFTP malformed packet from {Client}: {Reason}")]
     public static partial void Malformed(ILogger logger, IPEndPoint client, string reason);
 
-    [LoggerMessage(EventId = TftpEventIds.TransferEnded, Level = LogLevel.Information, Message = "TFTP {File} to {Client}: {Outcome}, {Bytes} bytes, blksize {BlockSize}, windowsize {WindowSize}, {Retransmits} retransmits, {DurationMs:F1} ms")]
+    [LoggerMessage(
+        EventId = TftpEventIds.TransferEnded,
+        Level = LogLevel.Information,
+        Message = "TFTP {File} to {Client}: {Outcome}, {Bytes} bytes, blksize {BlockSize}, windowsize {WindowSize}, {Retransmits} retransmits, {DurationMs:F1} ms")]
     public static partial void TransferEnded(ILogger logger, string file, IPEndPoint client, string outcome, long bytes, int blockSize, int windowSize, long retransmits, double durationMs);
 
     [LoggerMessage(EventId = TftpEventIds.Refused, Level = LogLevel.Information, Message = "TFTP refused {File} for {Client}: {Code} {Reason}")]

@@ -2,10 +2,7 @@ using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Web.Auth;
 using BladeProvisioner.Web.Errors;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 
 namespace BladeProvisioner.Web.Api;
 

@@ -1,17 +1,12 @@
 using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
-using BladeProvisioner.Core.Security;
-using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
 using BladeProvisioner.Power;
 using BladeProvisioner.Provisioning;
 using BladeProvisioner.Web.Auth;
 using BladeProvisioner.Web.Errors;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
 namespace BladeProvisioner.Web.Api;

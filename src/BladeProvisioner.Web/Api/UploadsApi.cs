@@ -4,11 +4,8 @@ using BladeProvisioner.Core.Model;
 using BladeProvisioner.Storage.Images;
 using BladeProvisioner.Web.Errors;
 using BladeProvisioner.Web.Uploads;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 
 namespace BladeProvisioner.Web.Api;
 

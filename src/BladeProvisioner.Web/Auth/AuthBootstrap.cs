@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BladeProvisioner.Web.Auth;
@@ -32,6 +30,7 @@ internal sealed partial class AuthBootstrap(AccountStore accounts, SetupToken se
 
     // The one deliberate exception to "never log a secret": a single-use token that only works while no account exists.
     [LoggerMessage(EventId = WebEventIds.AuthSetupToken, Level = LogLevel.Warning,
-        Message = "No user account exists yet. Open /setup in a browser and enter this one-time setup token to create the first admin: {SetupToken} (it works once, and only until this process restarts; or run 'users add --name <name> --role admin')")]
+        Message = "No user account exists yet. Open /setup in a browser and enter this one-time setup token to create the first admin: "
+            + "{SetupToken} (it works once, and only until this process restarts; or run 'users add --name <name> --role admin')")]
     private static partial void LogSetupToken(ILogger logger, string setupToken);
 }

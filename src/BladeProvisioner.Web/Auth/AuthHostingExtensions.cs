@@ -3,10 +3,6 @@ using BladeProvisioner.Core.Boot;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace BladeProvisioner.Web.Auth;
@@ -120,6 +116,8 @@ public static class AuthHostingExtensions
     {
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         context.Response.ContentType = "text/html; charset=utf-8";
-        return context.Response.WriteAsync("<!doctype html><title>Not allowed</title><link rel=stylesheet href=/assets/site.css><main class=narrow><h1>Not allowed</h1><p>Your role does not allow this.</p><p><a href=/>Back to the dashboard</a></p></main>");
+        return context.Response.WriteAsync(
+            "<!doctype html><title>Not allowed</title><link rel=stylesheet href=/assets/site.css><main class=narrow><h1>Not allowed</h1>"
+            + "<p>Your role does not allow this.</p><p><a href=/>Back to the dashboard</a></p></main>");
     }
 }

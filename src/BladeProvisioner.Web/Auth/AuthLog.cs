@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace BladeProvisioner.Web.Auth;
 
 internal static partial class AuthLog

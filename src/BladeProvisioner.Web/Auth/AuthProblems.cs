@@ -1,6 +1,5 @@
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Web.Errors;
-using Microsoft.AspNetCore.Http;
 
 namespace BladeProvisioner.Web.Auth;
 

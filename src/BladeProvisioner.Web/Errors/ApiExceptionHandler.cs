@@ -1,8 +1,6 @@
 using BladeProvisioner.Core.Errors;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace BladeProvisioner.Web.Errors;
