@@ -1,4 +1,5 @@
 using BladeProvisioner.Core.Errors;
+using BladeProvisioner.Core.Leases;
 using BladeProvisioner.Core.Lifecycle;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Timeline;
@@ -14,7 +15,8 @@ namespace BladeProvisioner.Provisioning;
 /// then the volume row, then the blade's leases; the blade returns to Discovered with no image assigned, so its next
 /// boot shows the menu. Every step is idempotent, so an interrupted decommission finishes when the job resumes.
 /// </summary>
-internal sealed class DecommissionBladeJob(IDbContextFactory<ApplianceDbContext> contexts, ITargetDriver targets, TimeProvider time) : IJobHandler
+internal sealed class DecommissionBladeJob(
+    IDbContextFactory<ApplianceDbContext> contexts, ITargetDriver targets, ILeaseDirectory leases, TimeProvider time) : IJobHandler
 {
     private static readonly TimeSpan CloneStopTimeout = TimeSpan.FromMinutes(5);
 
@@ -46,9 +48,7 @@ internal sealed class DecommissionBladeJob(IDbContextFactory<ApplianceDbContext>
 
         await context.ReportAsync(2, 4, cancellationToken: cancellationToken);
         var now = time.GetUtcNow();
-        var released = await db.DhcpLeases
-            .Where(l => l.Mac == blade.BootMac && (l.State == DhcpLeaseState.Bound || l.State == DhcpLeaseState.Offered))
-            .ExecuteUpdateAsync(s => s.SetProperty(l => l.State, DhcpLeaseState.Released).SetProperty(l => l.ExpiresAt, now).SetProperty(l => l.UpdatedAt, now), cancellationToken);
+        var released = await leases.ReleaseAllAsync(blade.BootMac, cancellationToken);
         await context.ReportAsync(3, 4, cancellationToken: cancellationToken);
 
         blade.AssignedImageId = null;

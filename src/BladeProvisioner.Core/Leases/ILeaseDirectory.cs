@@ -4,7 +4,8 @@ namespace BladeProvisioner.Core.Leases;
 
 /// <summary>
 /// What the DHCP module's leases say about blades, for the modules that must not read its table: the boot conversation
-/// (may this address receive this blade's sanboot script?) and the timeline (which blade is behind an address?).
+/// (may this address receive this blade's sanboot script?), the timeline (which blade is behind an address?) and
+/// decommissioning (the blade's addresses are given back).
 /// Implemented by the Dhcp module over the cluster-wide lease table, so every node gives the same answer.
 /// </summary>
 public interface ILeaseDirectory
@@ -14,4 +15,7 @@ public interface ILeaseDirectory
 
     /// <summary>The blade behind each address that holds a bound lease (the most recent one); addresses without one are absent.</summary>
     Task<IReadOnlyDictionary<IPAddress, long>> BladesHoldingAsync(IReadOnlyCollection<IPAddress> addresses, CancellationToken ct);
+
+    /// <summary>Releases every bound or offered lease of the boot MAC <paramref name="mac"/> now; returns how many.</summary>
+    Task<int> ReleaseAllAsync(string mac, CancellationToken ct);
 }

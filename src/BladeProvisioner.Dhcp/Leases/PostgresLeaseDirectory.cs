@@ -15,6 +15,9 @@ internal sealed class PostgresLeaseDirectory(NpgsqlDataSource dataSource, TimePr
         "SELECT DISTINCT ON (address) address, blade_id FROM dhcp_leases " +
         "WHERE address = ANY($1) AND state = 'Bound' ORDER BY address, updated_at DESC";
 
+    private const string ReleaseAll =
+        "UPDATE dhcp_leases SET state = 'Released', expires_at = $2, updated_at = $2 WHERE mac = $1 AND state IN ('Bound', 'Offered')";
+
     public async Task<bool> IsBoundToAsync(string mac, IPAddress address, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(address);
@@ -46,5 +49,13 @@ internal sealed class PostgresLeaseDirectory(NpgsqlDataSource dataSource, TimePr
         }
 
         return holders;
+    }
+
+    public async Task<int> ReleaseAllAsync(string mac, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(ReleaseAll);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = mac });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
+        return await cmd.ExecuteNonQueryAsync(ct);
     }
 }
