@@ -15,6 +15,7 @@
 # disabled, so OVMF's own PXE client fetches the iPXE binary over TFTP, as real UEFI blades do.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+# shellcheck source=/dev/null  # written by net.sh at run time
 [ -f "$STATE/net.env" ] && . "$STATE/net.env"
 
 BIOS_ROM=/usr/lib/ipxe/qemu/pxe-e1000.rom   # ipxe-qemu: BIOS-only iPXE option ROM for e1000
@@ -29,7 +30,7 @@ valid_name() { [[ "$1" =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]] || die "blade name '$1': 
 
 start() {
     local name=$1; shift; valid_name "$name"
-    local firmware= mac= port=623 mem=384
+    local firmware='' mac='' port=623 mem=384
     while [ $# -gt 0 ]; do
         case "$1" in
             --firmware) firmware=$2; shift 2 ;;
@@ -60,6 +61,7 @@ start() {
     rm -rf "$B"; mkdir -p "$B/ipmi-state"
     echo "$idx" > "$B/index"
     flock -u 9; exec 9>&-
+    # shellcheck disable=SC2154  # rc is assigned inside the trap
     trap 'rc=$?; [ $rc -eq 0 ] || { echo "blade: start failed, cleaning up" >&2; stop "$name" >/dev/null 2>&1; }; exit $rc' EXIT
     ip -n "$NS" tuntap add dev "$tap" mode tap
     ip -n "$NS" link set "$tap" master "$BRIDGE" up

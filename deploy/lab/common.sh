@@ -7,6 +7,8 @@
 #                         (the appliance runs on the host, its UI stays on 127.0.0.1)
 #                   ns:   the server address sits on the bridge inside the namespace (stand-ins)
 # shellcheck shell=bash
+# The names below are read by the scripts that source this file.
+# shellcheck disable=SC2034
 LAB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_REPO=$(cd "$LAB_HERE/../.." && pwd)
 LAB_DIR=${BP_LAB_DIR:-$LAB_REPO/.lab}
@@ -37,7 +39,7 @@ kill_wait() {
     [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
     kill "$pid" 2>/dev/null || true
     while kill -0 "$pid" 2>/dev/null && [ $i -lt $((t * 10)) ]; do sleep 0.1; i=$((i + 1)); done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
     return 0
 }
 
@@ -49,6 +51,7 @@ pid_of() { local p; p=$(cat "$1" 2>/dev/null) || return 1; [ -n "$p" ] && kill -
 spawn_in_ns() {
     local pidfile=$1 logfile=$2; shift 2
     rm -f "$pidfile"
+    # shellcheck disable=SC2016  # expanded by the inner sh, not here
     in_ns setsid sh -c 'echo $$ > "$0"; exec "$@"' "$pidfile" "$@" > "$logfile" 2>&1 < /dev/null &
     local i=0
     while [ ! -s "$pidfile" ] && [ $i -lt 50 ]; do sleep 0.05; i=$((i + 1)); done

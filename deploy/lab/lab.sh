@@ -33,7 +33,7 @@ now_ms() { date +%s%3N; }
 need() {
     local missing=()
     [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, taps, DHCP/TFTP ports, tgtd)"
-    for t in ip qemu-system-x86_64 ipmi_sim ipmitool tgtd tgtadm python3 curl; do
+    for t in ip qemu-system-x86_64 ipmi_sim ipmitool tgtd tgtadm python3 curl jq; do
         command -v "$t" > /dev/null || missing+=("$t")
     done
     for f in /usr/lib/ipxe/qemu/pxe-e1000.rom /usr/share/OVMF/OVMF_CODE_4M.fd /usr/lib/ipxe/undionly.kpxe /usr/lib/ipxe/ipxe.efi; do
@@ -49,7 +49,8 @@ api() {   # api METHOD PATH [JSON]: the appliance's API with the lab's token; pr
     curl "${args[@]}" "http://127.0.0.1:$PORT$path"
 }
 
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# json [jq options] FILTER: one value out of the API's JSON on stdin; fails on a missing (null) value.
+json() { jq -er "$@"; }
 
 appliance_pid() { pid_of "$STATE/appliance.pid"; }
 
@@ -99,6 +100,7 @@ start_appliance() {
     )
     rm -f "$STATE/appliance.pid"
     # Own session, detached; the process writes its pid itself (setsid may fork).
+    # shellcheck disable=SC2016  # expanded by the inner sh, not here
     setsid sh -c 'echo $$ > "$0"; exec "$@"' "$STATE/appliance.pid" dotnet "$APPLIANCE_DLL" "${args[@]}" \
         >> "$STATE/appliance.log" 2>&1 < /dev/null &
     local i=0
@@ -116,16 +118,18 @@ start_appliance() {
 # unless that version's label is already imported. Prints the image id.
 import_donor() {
     local v=$1 file=$DATA/incoming/test-donor-v$1.img existing
-    existing=$(api GET "/api/images?name=$IMAGE_NAME" | json "' '.join(str(i['id']) for i in d if (i.get('notes') or '') == 'test-donor-v$v' and i['state'] != 'Retired')")
+    # shellcheck disable=SC2016  # $notes is a jq variable
+    existing=$(api GET "/api/images?name=$IMAGE_NAME" \
+        | json --arg notes "test-donor-v$v" '[.[] | select((.notes // "") == $notes and .state != "Retired") | .id | tostring] | join(" ")')
     if [ -n "$existing" ]; then echo "${existing%% *}"; return 0; fi
     "$LAB_REPO/images/build-test-donor.sh" --version "$v" --out "$file" > /dev/null
     local body reply id
     body=$(printf '{"name":"%s","operatingSystem":"BladeProvisioner test donor","bootMode":"Both","path":"%s","notes":"test-donor-v%s"}' "$IMAGE_NAME" "$file" "$v")
     reply=$(api POST /api/images/import "$body") || die "import of $file refused"
-    id=$(echo "$reply" | json "d['image']['id']")
+    id=$(json '.image.id' <<< "$reply")
     local state i=0
     while :; do
-        state=$(api GET "/api/images/$id" | json "d['state']")
+        state=$(api GET "/api/images/$id" | json '.state')
         [ "$state" = Active ] && break
         [ $i -lt 600 ] || die "image $id (test-donor-v$v) is still $state"
         case "$state" in Failed|Retired) die "image $id (test-donor-v$v) import ended $state" ;; esac
@@ -157,6 +161,7 @@ up() {
         lab_log "already up: http://127.0.0.1:$PORT"; cat "$ENV_FILE"; return 0
     fi
     local t0; t0=$(now_ms)
+    # shellcheck disable=SC2154  # rc is assigned inside the trap
     trap 'rc=$?; [ $rc -eq 0 ] || { lab_log "up failed, tearing down (appliance log: $STATE/appliance.log)"; down; }; exit $rc' EXIT
     build_appliance
     [ "${BP_LAB_KEEP_DATA:-0}" = 1 ] || { stop_appliance; rm -rf "$DATA"; }
@@ -225,14 +230,18 @@ stop_appliance() {
         tgtadm -C "$TGT_CONTROL_PORT" --op delete --mode system > /dev/null 2>&1 || true
     fi
     if [ -f "$DATA/postgres/data/postmaster.pid" ]; then
-        local bin; bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+        local bin
+        # shellcheck disable=SC2012  # a version sort of the installed majors
+        bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
         [ -z "$bin" ] || su postgres -s /bin/sh -c "'$bin/pg_ctl' -D '$DATA/postgres/data' -m fast -w stop" > /dev/null 2>&1 || true
     fi
 }
 
 down() {
     if [ -d "$STATE/blades" ]; then
-        for b in "$STATE"/blades/*/; do [ -d "$b" ] && "$LAB_HERE/blade.sh" stop "$(basename "$b")" 2> /dev/null || true; done
+        for b in "$STATE"/blades/*/; do
+            if [ -d "$b" ]; then "$LAB_HERE/blade.sh" stop "$(basename "$b")" 2> /dev/null || true; fi
+        done
     fi
     stop_appliance
     "$LAB_HERE/net.sh" down
@@ -253,8 +262,9 @@ blade() {
         local mac bmc user password id
         mac=$(sed -n 's/^mac=//p' <<< "$info"); bmc=$(sed -n 's/^bmc_address=//p' <<< "$info")
         user=$(sed -n 's/^bmc_user=//p' <<< "$info"); password=$(sed -n 's/^bmc_password=//p' <<< "$info")
-        id=$(api GET /api/blades | json "' '.join(str(b['id']) for b in d if b['bootMac'].lower() == '$mac')")
-        [ -n "$id" ] || id=$(api POST /api/blades "{\"bootMac\":\"$mac\"}" | json "d['id']")
+        # shellcheck disable=SC2016  # $mac is a jq variable
+        id=$(api GET /api/blades | json --arg mac "$mac" '[.[] | select((.bootMac | ascii_downcase) == $mac) | .id | tostring] | join(" ")')
+        [ -n "$id" ] || id=$(api POST /api/blades "$(jq -cn --arg mac "$mac" '{bootMac: $mac}')" | json '.id')
         api PATCH "/api/blades/$id" "{\"powerDriver\":\"Ipmi\",\"bmcAddress\":\"$bmc\",\"bmcUsername\":\"$user\",\"bmcPassword\":\"$password\"}" > /dev/null
         echo "blade_id=$id"
     fi

@@ -16,6 +16,7 @@ set -euo pipefail
 up() {
     if ns_exists; then lab_log "already up"; return 0; fi
     mkdir -p "$STATE/blades"
+    # shellcheck disable=SC2154  # rc is assigned inside the trap
     trap 'rc=$?; [ $rc -eq 0 ] || { lab_log "up failed, tearing down"; down; }; exit $rc' EXIT
     ip netns add "$NS"
     ip -n "$NS" link set lo up
@@ -51,7 +52,7 @@ up() {
 down() {
     if [ -d "$STATE/blades" ]; then
         for b in "$STATE"/blades/*/; do
-            [ -d "$b" ] && "$LAB_HERE/blade.sh" stop "$(basename "$b")" || true
+            if [ -d "$b" ]; then "$LAB_HERE/blade.sh" stop "$(basename "$b")" || true; fi
         done
     fi
     kill_wait "$(pid_of "$STATE/ra.pid")" 2
@@ -63,7 +64,7 @@ down() {
         # namespace would outlive `ip netns del` through those processes.
         local pid
         for pid in $(ip netns pids "$NS" 2>/dev/null || true); do
-            lab_log "ending leftover pid $pid ($(tr '\0' ' ' < /proc/$pid/cmdline 2>/dev/null | cut -c1-60))"
+            lab_log "ending leftover pid $pid ($(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-60))"
             kill_wait "$pid" 3
         done
         ip netns del "$NS"

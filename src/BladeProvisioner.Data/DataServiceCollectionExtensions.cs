@@ -1,4 +1,3 @@
-using System.Globalization;
 using BladeProvisioner.Core.Blades;
 using BladeProvisioner.Core.Configuration;
 using BladeProvisioner.Core.Naming;
@@ -35,19 +34,27 @@ public static class DataServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        services.AddApplianceCore();
+        // What this module uses itself; the other modules register the same with TryAdd.
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IProcessRunner, ProcessRunner>();
+        services.AddOptions<ApplianceOptions>().BindConfiguration(ApplianceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(sp => IqnFactory.For(sp.GetRequiredService<IOptions<ApplianceOptions>>().Value));
         services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
+        services.AddOptions<KeyRingOptions>().BindConfiguration(KeyRingOptions.Section);
+
+        // Composition needs some settings now; the same sections are validated at start.
         var appliance = builder.Configuration.GetSection(ApplianceOptions.Section).Get<ApplianceOptions>() ?? new ApplianceOptions();
+        var database = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var keyRing = builder.Configuration.GetSection(KeyRingOptions.Section).Get<KeyRingOptions>() ?? new KeyRingOptions();
         var connectionString = builder.Configuration.GetConnectionString(ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
-            var dbOptions = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
             var root = appliance.PathUnderData("postgres");
             services.AddSingleton(sp => new EmbeddedPostgres(
                 root,
-                dbOptions.PostgresBinDirectory,
-                dbOptions.EmbeddedRunAsUser,
+                database.PostgresBinDirectory,
+                database.EmbeddedRunAsUser,
                 sp.GetRequiredService<IProcessRunner>(),
                 sp.GetRequiredService<ILoggerFactory>().CreateLogger<EmbeddedPostgres>()));
             connectionString = EmbeddedConnectionString(root);
@@ -56,8 +63,7 @@ public static class DataServiceCollectionExtensions
             builder.Configuration[$"ConnectionStrings:{ConnectionStringName}"] = connectionString;
         }
 
-        var maxPool = builder.Configuration.GetValue($"{DatabaseOptions.Section}:MaxPoolSize", 50);
-        var csb = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPool };
+        var csb = new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = database.MaxPoolSize };
         services.AddSingleton(sp => new NpgsqlDataSourceBuilder(csb.ConnectionString)
             .UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>())
             .Build());
@@ -66,11 +72,12 @@ public static class DataServiceCollectionExtensions
 
         // Hosted services start in registration order: the database comes first.
         services.AddHostedService<DatabaseStartup>();
-        services.AddReadinessGate(DatabaseStartup.Gate);
+        services.TryAddSingleton<ApplianceReadiness>();
+        services.AddSingleton(new ReadinessGate(DatabaseStartup.Gate));
 
         services.AddDataProtection()
             .SetApplicationName("BladeProvisioner")
-            .PersistKeysToFileSystem(new DirectoryInfo(builder.Configuration["DataProtection:KeyDirectory"] ?? appliance.PathUnderData("keys")));
+            .PersistKeysToFileSystem(new DirectoryInfo(keyRing.KeyDirectory ?? appliance.PathUnderData("keys")));
         services.AddSingleton<ISecretProtector, DataProtectionSecretProtector>();
 
         services.AddSingleton<TimelineWriter>();
@@ -78,39 +85,6 @@ public static class DataServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<TimelineWriter>());
         services.AddSingleton<IBladeDirectory, BladeDirectory>();
         return builder;
-    }
-
-    /// <summary>
-    /// Declares a precondition of readiness at composition time (before anything can report ready), e.g. "targets" for
-    /// the first reconcile. The module opens it through <see cref="ApplianceReadiness.Open"/>.
-    /// </summary>
-    public static IServiceCollection AddReadinessGate(this IServiceCollection services, string gate)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        var readiness = services.FirstOrDefault(d => d.ServiceType == typeof(ApplianceReadiness))?.ImplementationInstance as ApplianceReadiness;
-        if (readiness is null)
-        {
-            readiness = new ApplianceReadiness();
-            services.AddSingleton(readiness);
-        }
-
-        readiness.Register(gate);
-        return services;
-    }
-
-    /// <summary>Services every module can rely on: clock, process runner, appliance options, IQN factory.</summary>
-    public static IServiceCollection AddApplianceCore(this IServiceCollection services)
-    {
-        services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IProcessRunner, ProcessRunner>();
-        services.AddOptions<ApplianceOptions>().BindConfiguration(ApplianceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<ApplianceOptions>>().Value;
-            var date = DateOnly.ParseExact(o.NamingAuthorityDate + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture);
-            return new IqnFactory(o.Domain, date);
-        });
-        return services;
     }
 
     internal static string EmbeddedConnectionString(string root) => new NpgsqlConnectionStringBuilder

@@ -63,6 +63,6 @@ internal sealed partial class DatabaseStartup(
         }
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Database not reachable yet (attempt {Attempt}): {Reason}")]
+    [LoggerMessage(EventId = DataEventIds.DatabaseWaiting, Level = LogLevel.Warning, Message = "Database not reachable yet (attempt {Attempt}): {Reason}")]
     private static partial void LogWaiting(ILogger logger, int attempt, string reason);
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics.Metrics;
 using BladeProvisioner.Core.Blades;
+using BladeProvisioner.Core.Boot;
+using BladeProvisioner.Core.Leases;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Dhcp.Configuration;
 using BladeProvisioner.Dhcp.Diagnostics;
@@ -8,7 +10,6 @@ using BladeProvisioner.Dhcp.Leases;
 using BladeProvisioner.Dhcp.Probing;
 using BladeProvisioner.Dhcp.Scopes;
 using BladeProvisioner.Dhcp.Server;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -39,6 +40,7 @@ public static class DhcpServiceCollectionExtensions
             sp.GetRequiredService<DhcpMetrics>(),
             sp.GetRequiredService<ILogger<PostgresLeaseStore>>(),
             sp.GetRequiredService<IOptions<DhcpOptions>>().Value.GroupCommitWindow));
+        services.TryAddSingleton<ILeaseDirectory>(sp => new PostgresLeaseDirectory(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => ScopeTable.Compile(sp.GetRequiredService<IOptions<DhcpOptions>>().Value.Scopes));
         services.TryAddSingleton(sp => new LeaseBook(sp.GetRequiredService<ScopeTable>(), sp.GetRequiredService<ILeaseStore>()));
         services.TryAddSingleton<IAddressProbe>(sp =>
@@ -48,7 +50,7 @@ public static class DhcpServiceCollectionExtensions
                 ? new IcmpAddressProbe(o.ProbeBeforeOffer, sp.GetRequiredService<INetworkEnvironment>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<IcmpAddressProbe>>())
                 : new DisabledAddressProbe();
         });
-        int httpPort = builder.Configuration.GetValue<int?>("Boot:HttpPort") ?? 8080;
+        services.AddOptions<BootOptions>().BindConfiguration(BootOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(sp => new DhcpServer(
             sp.GetRequiredService<IOptions<DhcpOptions>>().Value,
             sp.GetRequiredService<ScopeTable>(),
@@ -59,7 +61,7 @@ public static class DhcpServiceCollectionExtensions
             sp.GetRequiredService<DhcpMetrics>(),
             sp.GetRequiredService<ILogger<DhcpServer>>(),
             sp.GetRequiredService<TimeProvider>(),
-            httpPort));
+            sp.GetRequiredService<IOptions<BootOptions>>().Value.HttpPort));
         services.TryAddSingleton<DhcpHostedService>();
         services.AddHostedService(sp => sp.GetRequiredService<DhcpHostedService>());
         return builder;

@@ -3,10 +3,10 @@ using BladeProvisioner.Core.Configuration;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Timeline;
+using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Hangfire;
 
 namespace BladeProvisioner.Jobs;
 
@@ -119,7 +119,10 @@ public sealed partial class DurableJobExecutor
         var resuming = recovering ? ", resuming" : string.Empty;
         _timeline.Record(new TimelineRecord("jobs", "job.started", $"{row.Kind} job {jobId} started on {node} (attempt {attempt}{resuming})")
         {
-            JobId = jobId, BladeId = row.BladeId, DonorImageId = row.DonorImageId, BootVolumeId = row.BootVolumeId,
+            JobId = jobId,
+            BladeId = row.BladeId,
+            DonorImageId = row.DonorImageId,
+            BootVolumeId = row.BootVolumeId,
         });
 
         // The lock lives on conn: while the handler runs, a watchdog uses that idle connection to notice at once when
@@ -244,7 +247,10 @@ public sealed partial class DurableJobExecutor
         };
         _timeline.Record(new TimelineRecord("jobs", kind, error is null ? $"{row.Kind} job {row.Id} {state.ToString().ToLowerInvariant()}" : $"{row.Kind} job {row.Id} {state.ToString().ToLowerInvariant()}: {error}")
         {
-            JobId = row.Id, BladeId = row.BladeId, DonorImageId = row.DonorImageId, BootVolumeId = row.BootVolumeId,
+            JobId = row.Id,
+            BladeId = row.BladeId,
+            DonorImageId = row.DonorImageId,
+            BootVolumeId = row.BootVolumeId,
             Details = code is null ? null : new Dictionary<string, object?> { ["code"] = code },
         });
     }

@@ -3,8 +3,8 @@ using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
-using Microsoft.EntityFrameworkCore;
 using Hangfire;
+using Microsoft.EntityFrameworkCore;
 
 namespace BladeProvisioner.Jobs;
 
@@ -91,7 +91,10 @@ public sealed class JobService(
 
         timeline.Record(new TimelineRecord(actor, "job.cancel-requested", $"Cancellation of {job.Kind} job {jobId} requested by {actor}")
         {
-            JobId = jobId, BladeId = job.BladeId, DonorImageId = job.DonorImageId, BootVolumeId = job.BootVolumeId,
+            JobId = jobId,
+            BladeId = job.BladeId,
+            DonorImageId = job.DonorImageId,
+            BootVolumeId = job.BootVolumeId,
         });
 
         // A queued job may not run for a while (waiting for a slot): let the executor cancel it now.
@@ -122,7 +125,10 @@ public sealed class JobService(
 
         timeline.Record(new TimelineRecord(actor, "job.retried", $"{job.Kind} job {jobId} retried by {actor}")
         {
-            JobId = jobId, BladeId = job.BladeId, DonorImageId = job.DonorImageId, BootVolumeId = job.BootVolumeId,
+            JobId = jobId,
+            BladeId = job.BladeId,
+            DonorImageId = job.DonorImageId,
+            BootVolumeId = job.BootVolumeId,
         });
         await ScheduleAsync(jobId, cancellationToken);
         await db.Entry(job).ReloadAsync(cancellationToken);

@@ -49,6 +49,6 @@ public sealed partial class PowerControl
     public Task<PowerStatus> GetStatusAsync(PowerDriverKind kind, PowerTarget target, CancellationToken cancellationToken) =>
         Driver(kind).GetStatusAsync(target, cancellationToken);
 
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Blade {BladeId}: {Driver} restart failed with {Code}: {Reason}")]
+    [LoggerMessage(EventId = PowerEventIds.PowerRestartFailed, Level = LogLevel.Warning, Message = "Blade {BladeId}: {Driver} restart failed with {Code}: {Reason}")]
     private static partial void LogRestartFailed(ILogger logger, long bladeId, PowerDriverKind driver, string code, string reason);
 }

@@ -1,14 +1,10 @@
 using System.Text.Json.Serialization;
+using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Web.Api;
 using BladeProvisioner.Web.Auth;
 using BladeProvisioner.Web.Errors;
 using BladeProvisioner.Web.Uploads;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace BladeProvisioner.Web;
 
@@ -23,10 +19,10 @@ public static class WebHostingExtensions
             // Framework-made problems (404 on unknown routes, 405, 415) get a code too.
             ctx.ProblemDetails.Extensions.TryAdd("code", ctx.ProblemDetails.Status switch
             {
-                400 => "VALIDATION_FAILED",
-                404 => "NOT_FOUND",
-                405 => "METHOD_NOT_ALLOWED",
-                415 => "UNSUPPORTED_MEDIA_TYPE",
+                400 => ErrorCodes.ValidationFailed,
+                404 => ErrorCodes.NotFound,
+                405 => ErrorCodes.MethodNotAllowed,
+                415 => ErrorCodes.UnsupportedMediaType,
                 _ => "HTTP_" + ctx.ProblemDetails.Status,
             });
         });

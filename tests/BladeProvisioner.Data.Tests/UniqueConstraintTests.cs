@@ -139,7 +139,12 @@ public sealed class UniqueConstraintTests(PostgresServer postgres)
 
     private static DonorImage NewImage() => new()
     {
-        Name = "debian-12", Version = 1, OperatingSystem = "Debian 12", BootMode = BootMode.Both, State = DonorImageState.Active, CreatedAt = Now,
+        Name = "debian-12",
+        Version = 1,
+        OperatingSystem = "Debian 12",
+        BootMode = BootMode.Both,
+        State = DonorImageState.Active,
+        CreatedAt = Now,
     };
 
     private static BootVolume NewVolume(long bladeId, long imageId, int n) => new()
@@ -158,6 +163,11 @@ public sealed class UniqueConstraintTests(PostgresServer postgres)
 
     private static DhcpLease NewLease(string mac) => new()
     {
-        Scope = "lab", Address = System.Net.IPAddress.Parse("10.99.0.100"), Mac = mac, State = DhcpLeaseState.Bound, ExpiresAt = Now.AddHours(1), UpdatedAt = Now,
+        Scope = "lab",
+        Address = System.Net.IPAddress.Parse("10.99.0.100"),
+        Mac = mac,
+        State = DhcpLeaseState.Bound,
+        ExpiresAt = Now.AddHours(1),
+        UpdatedAt = Now,
     };
 }

@@ -86,7 +86,10 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
         // The admin gives the appliance the blade's BMC; the test donor powers itself off after its marker.
         await chassis.Api.SendAsync(HttpMethod.Patch, $"/api/blades/{provisioned.Id}", new JsonObject
         {
-            ["powerDriver"] = "Ipmi", ["bmcAddress"] = blade.BmcAddress, ["bmcUsername"] = blade.BmcUser, ["bmcPassword"] = blade.BmcPassword,
+            ["powerDriver"] = "Ipmi",
+            ["bmcAddress"] = blade.BmcAddress,
+            ["bmcUsername"] = blade.BmcUser,
+            ["bmcPassword"] = blade.BmcPassword,
         }, ct);
         await WaitPoweredOffAsync(blade, ct);
         var before = (await chassis.Api.TimelineAsync(provisioned.Id, ct)).Max(e => e.Id);

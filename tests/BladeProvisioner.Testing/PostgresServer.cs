@@ -13,7 +13,7 @@ namespace BladeProvisioner.Testing;
 /// </summary>
 public sealed class PostgresServer : IAsyncLifetime
 {
-    private static int s_counter;
+    private static int _counter;
     private EmbeddedPostgres? _cluster;
 
     public string Root { get; } = Path.Combine(Path.GetTempPath(), $"bp-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..24]);
@@ -56,7 +56,7 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>A new, empty database (no schema).</summary>
     public async Task<string> CreateEmptyDatabaseAsync(string? prefix = null)
     {
-        var name = $"{prefix ?? "t"}_{Interlocked.Increment(ref s_counter)}_{Guid.NewGuid():N}".ToLowerInvariant();
+        var name = $"{prefix ?? "t"}_{Interlocked.Increment(ref _counter)}_{Guid.NewGuid():N}".ToLowerInvariant();
         name = name[..Math.Min(name.Length, 40)];
         await Cluster.EnsureDatabaseAsync(name, CancellationToken.None);
         return Cluster.ConnectionString(name);

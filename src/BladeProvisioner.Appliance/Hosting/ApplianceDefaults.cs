@@ -1,5 +1,7 @@
+using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Configuration;
 using BladeProvisioner.Core.Readiness;
+using BladeProvisioner.Tftp;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BladeProvisioner.Appliance.Hosting;
@@ -17,7 +19,9 @@ internal static class ApplianceDefaults
         });
         // The TFTP root lives in the data directory unless configured elsewhere; it is seeded with the iPXE binaries.
         var appliance = builder.Configuration.GetSection(ApplianceOptions.Section).Get<ApplianceOptions>() ?? new ApplianceOptions();
-        builder.Configuration["Tftp:Root"] = IpxeBinaries.TftpRoot(builder.Configuration, appliance);
+        var tftpRoot = IpxeBinaries.TftpRoot(builder.Configuration, appliance);
+        builder.Configuration[$"{TftpOptions.SectionName}:{nameof(TftpOptions.Root)}"] = tftpRoot;
+        builder.Services.PostConfigure<BootOptions>(o => o.LoaderDirectory ??= tftpRoot);
         builder.Services.AddHostedService<IpxeBinaries>();
         builder.Services.AddSingleton<ApplianceMetrics>();
         builder.AddApplianceTelemetry();
@@ -33,7 +37,7 @@ internal static class ApplianceDefaults
         var readiness = app.Services.GetRequiredService<ApplianceReadiness>();
         app.Use(async (context, next) =>
         {
-            if (!readiness.IsReady && context.Request.Path.StartsWithSegments("/boot", StringComparison.Ordinal))
+            if (!readiness.IsReady && context.Request.Path.StartsWithSegments(BootUrls.Prefix, StringComparison.Ordinal))
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 context.Response.Headers.RetryAfter = "5";

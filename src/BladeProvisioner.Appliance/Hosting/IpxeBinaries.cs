@@ -1,4 +1,5 @@
 using BladeProvisioner.Core.Configuration;
+using BladeProvisioner.Tftp;
 using Microsoft.Extensions.Options;
 
 namespace BladeProvisioner.Appliance.Hosting;
@@ -16,7 +17,7 @@ internal sealed partial class IpxeBinaries(IConfiguration configuration, IOption
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var root = TftpRoot(configuration, appliance.Value);
-        var source = configuration["Appliance:IpxeDirectory"] ?? "/usr/lib/ipxe";
+        var source = appliance.Value.IpxeDirectory;
         Directory.CreateDirectory(root);
         foreach (var name in Files)
         {
@@ -42,11 +43,11 @@ internal sealed partial class IpxeBinaries(IConfiguration configuration, IOption
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public static string TftpRoot(IConfiguration configuration, ApplianceOptions appliance) =>
-        configuration["Tftp:Root"] is { Length: > 0 } r ? r : appliance.PathUnderData("tftp");
+        configuration.GetSection(TftpOptions.SectionName).Get<TftpOptions>()?.Root is { Length: > 0 } r ? r : appliance.PathUnderData("tftp");
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "iPXE binary {Path} not found; install Debian's 'ipxe' package so blades can PXE-boot")]
+    [LoggerMessage(EventId = ApplianceEventIds.IpxeMissing, Level = LogLevel.Warning, Message = "iPXE binary {Path} not found; install Debian's 'ipxe' package so blades can PXE-boot")]
     private static partial void LogMissing(ILogger logger, string path);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Copied iPXE binary {Name} into the TFTP root {Root}")]
+    [LoggerMessage(EventId = ApplianceEventIds.IpxeCopied, Level = LogLevel.Information, Message = "Copied iPXE binary {Name} into the TFTP root {Root}")]
     private static partial void LogCopied(ILogger logger, string name, string root);
 }

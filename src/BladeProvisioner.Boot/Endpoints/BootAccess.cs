@@ -1,7 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
+using BladeProvisioner.Core.Leases;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace BladeProvisioner.Boot.Endpoints;
 
@@ -10,7 +10,7 @@ namespace BladeProvisioner.Boot.Endpoints;
 /// leased to that blade's boot MAC, or one carrying a one-time token that an earlier script of that same blade
 /// carried. Tokens live in the database, so any node can check them, and each is spent on first use.
 /// </summary>
-public sealed class BootAccess(NpgsqlDataSource dataSource, TimeProvider time)
+public sealed class BootAccess(NpgsqlDataSource dataSource, ILeaseDirectory leases, TimeProvider time)
 {
     private static readonly TimeSpan TokenLifetime = TimeSpan.FromMinutes(30);
 
@@ -26,12 +26,7 @@ public sealed class BootAccess(NpgsqlDataSource dataSource, TimeProvider time)
             remote = remote.MapToIPv4();
         }
 
-        await using var cmd = dataSource.CreateCommand(
-            "SELECT EXISTS (SELECT 1 FROM dhcp_leases WHERE mac = $1 AND address = $2 AND state = 'Bound' AND expires_at > $3)");
-        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = mac });
-        cmd.Parameters.Add(new NpgsqlParameter { Value = remote, NpgsqlDbType = NpgsqlDbType.Inet });
-        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
-        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+        return await leases.IsBoundToAsync(mac, remote, ct);
     }
 
     /// <summary>A fresh one-time token for the blade's next request.</summary>

@@ -1,4 +1,5 @@
 using BladeProvisioner.Boot.Scripts;
+using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Naming;
@@ -6,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BladeProvisioner.Boot.Endpoints;
 
-public sealed partial class BootConversation
+public sealed partial class BootConversation : IBootScriptPreview
 {
     private const string MaskedSecret = "****************";
 
@@ -14,9 +15,12 @@ public sealed partial class BootConversation
     /// Dry run: the script a blade with this identity would get now, with no side effect at all — nothing enrolled, no
     /// token issued, no clone started, no state changed — and CHAP secrets masked.
     /// </summary>
-    public async Task<string> PreviewAsync(Uri baseUri, string? macText, BootPlatform platform, string portal, CancellationToken ct)
+    public Task<string> PreviewAsync(Uri baseUri, string? mac, BootPlatform platform, string requestHost, CancellationToken ct) =>
+        RenderPreviewAsync(baseUri, mac, platform, PreviewPortal(requestHost), ct);
+
+    private async Task<string> RenderPreviewAsync(Uri baseUri, string? macText, BootPlatform platform, string portal, CancellationToken ct)
     {
-        var mac = MacAddressText.Normalize(macText);
+        var mac = MacAddress.Parse(macText).ToString();
         await using var db = await contexts.CreateDbContextAsync(ct);
         var blade = await db.Blades.AsNoTracking().SingleOrDefaultAsync(b => b.BootMac == mac, ct)
             ?? new Blade { BootMac = mac, Platform = platform, Hostname = "new blade" };
@@ -43,7 +47,7 @@ public sealed partial class BootConversation
                 return Renderer.Progress(new ProgressScript(links, "image") { Stage = "cloning" });
             case BladeState.Provisioned or BladeState.Active:
                 var volume = await db.BootVolumes.AsNoTracking().SingleOrDefaultAsync(v => v.BladeId == blade.Id && v.State == BootVolumeState.Exported, ct)
-                    ?? throw DomainException.Conflict("VOLUME_NOT_EXPORTED", $"Blade {blade.Id} is {blade.State} but has no exported volume.");
+                    ?? throw DomainException.Conflict(ErrorCodes.VolumeNotExported, $"Blade {blade.Id} is {blade.State} but has no exported volume.");
                 return Renderer.Sanboot(new SanbootScript(links, blade.InitiatorIqn!, portal, volume.TargetIqn, new ChapCredentials(volume.ChapUser, MaskedSecret))
                 {
                     Lun = volume.Lun,
@@ -56,6 +60,6 @@ public sealed partial class BootConversation
     }
 
     /// <summary>The portal a dry run shows: the configured address, or the one named by the caller.</summary>
-    public string PreviewPortal(string fallback) =>
+    private string PreviewPortal(string fallback) =>
         targets.Value.PortalAddress is { Length: > 0 } p and not "0.0.0.0" and not "::" ? p : fallback;
 }

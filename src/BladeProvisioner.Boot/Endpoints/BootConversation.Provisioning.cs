@@ -1,10 +1,9 @@
-using BladeProvisioner.Boot.Provisioning;
 using BladeProvisioner.Boot.Scripts;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
-using Microsoft.AspNetCore.Http;
+using BladeProvisioner.Provisioning;
 using Microsoft.EntityFrameworkCore;
 
 namespace BladeProvisioner.Boot.Endpoints;
@@ -21,7 +20,7 @@ public sealed partial class BootConversation
         var text = error switch
         {
             null => null,
-            "SANBOOT_FAILED" => $"booting from the iSCSI volume failed: {IpxeErrors.Describe(errno)} ({errno}).",
+            ErrorCodes.SanbootFailed => $"booting from the iSCSI volume failed: {IpxeErrors.Describe(errno)} ({errno}).",
             _ => error,
         };
         if (text is not null)
@@ -89,7 +88,7 @@ public sealed partial class BootConversation
                     .OrderByDescending(j => j.Id)
                     .FirstOrDefaultAsync(http.RequestAborted);
                 var message = failed?.Error ?? "provisioning failed.";
-                return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, id), "Provisioning failed: " + message) { Code = failed?.ErrorCode ?? "PROVISIONING_FAILED" }));
+                return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, id), "Provisioning failed: " + message) { Code = failed?.ErrorCode ?? ErrorCodes.ProvisioningFailed }));
             default:
                 return await RouteAsync(http, id, token, error: null);
         }
@@ -102,7 +101,11 @@ public sealed partial class BootConversation
             var (volume, job) = await provisioning.ProvisionAsync(blade.Id, imageId, sizeBytes: null, actor: "console", http.RequestAborted);
             timeline.Record(new TimelineRecord("boot", "boot.chosen", $"Image {imageId} {how}; clone job {job.Id}, target {volume.TargetIqn}")
             {
-                BladeId = blade.Id, JobId = job.Id, BootVolumeId = volume.Id, DonorImageId = imageId, Address = Remote(http),
+                BladeId = blade.Id,
+                JobId = job.Id,
+                BootVolumeId = volume.Id,
+                DonorImageId = imageId,
+                Address = Remote(http),
             });
             await using var db = await contexts.CreateDbContextAsync(http.RequestAborted);
             var fresh = await db.Blades.AsNoTracking().SingleAsync(b => b.Id == blade.Id, http.RequestAborted);
@@ -110,7 +113,12 @@ public sealed partial class BootConversation
         }
         catch (DomainException ex)
         {
-            timeline.Record(new TimelineRecord("boot", "boot.refused", $"Image {imageId} refused: {ex.Message}") { BladeId = blade.Id, Address = Remote(http), Details = new Dictionary<string, object?> { ["code"] = ex.Code } });
+            timeline.Record(new TimelineRecord("boot", "boot.refused", $"Image {imageId} refused: {ex.Message}")
+            {
+                BladeId = blade.Id,
+                Address = Remote(http),
+                Details = new Dictionary<string, object?> { ["code"] = ex.Code },
+            });
             return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, blade.Id), ex.Message) { Code = ex.Code }));
         }
     }

@@ -1,9 +1,9 @@
 using BladeProvisioner.Boot.Scripts;
+using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Lifecycle;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 
 namespace BladeProvisioner.Boot.Endpoints;
@@ -21,7 +21,8 @@ public sealed partial class BootConversation
         var volume = await db.BootVolumes.AsNoTracking().SingleOrDefaultAsync(v => v.BladeId == blade.Id && v.State == BootVolumeState.Exported, http.RequestAborted);
         if (volume is null || blade.InitiatorIqn is null)
         {
-            return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, blade.Id), "This blade is provisioned but its volume is not exported; the appliance is reconciling it.") { Code = "VOLUME_NOT_EXPORTED", ReturnSeconds = 10 }));
+            var text = "This blade is provisioned but its volume is not exported; the appliance is reconciling it.";
+            return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, blade.Id), text) { Code = ErrorCodes.VolumeNotExported, ReturnSeconds = 10 }));
         }
 
         var image = await db.DonorImages.AsNoTracking().SingleOrDefaultAsync(i => i.Id == volume.DonorImageId, http.RequestAborted);
@@ -48,7 +49,9 @@ public sealed partial class BootConversation
 
         timeline.Record(new TimelineRecord("boot", "boot.sanboot", $"sanboot iscsi:{model.Portal}:::{model.Lun}:{model.TargetIqn} as {model.InitiatorIqn}")
         {
-            BladeId = blade.Id, BootVolumeId = volume.Id, Address = Remote(http),
+            BladeId = blade.Id,
+            BootVolumeId = volume.Id,
+            Address = Remote(http),
             Details = new Dictionary<string, object?> { ["portal"] = model.Portal, ["target"] = model.TargetIqn, ["lun"] = model.Lun, ["mutualChap"] = model.MutualChap is not null },
         });
         return Script(script);
@@ -63,7 +66,8 @@ public sealed partial class BootConversation
     {
         timeline.Record(new TimelineRecord("boot", "boot.denied", $"{Remote(http)} tried to {what} of blade {blade.Id} ({blade.BootMac}): not its leased address, no valid token")
         {
-            BladeId = blade.Id, Address = Remote(http),
+            BladeId = blade.Id,
+            Address = Remote(http),
         });
         return Results.Text("#!ipxe\necho This script belongs to another blade.\nexit 1\n", "text/plain; charset=utf-8", System.Text.Encoding.UTF8, StatusCodes.Status403Forbidden);
     }

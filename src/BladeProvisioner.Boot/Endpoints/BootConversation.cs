@@ -1,5 +1,4 @@
 using System.Net;
-using BladeProvisioner.Boot.Provisioning;
 using BladeProvisioner.Boot.Scripts;
 using BladeProvisioner.Core.Blades;
 using BladeProvisioner.Core.Errors;
@@ -8,8 +7,8 @@ using BladeProvisioner.Core.Naming;
 using BladeProvisioner.Core.Security;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
+using BladeProvisioner.Provisioning;
 using BladeProvisioner.Storage.Targets;
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -43,11 +42,12 @@ public sealed partial class BootConversation(
 
     public async Task<IResult> IdentifyAsync(HttpContext http, BladeIdentity identity, string? token)
     {
-        if (!MacAddressText.TryNormalize(identity.Mac, out var mac))
+        if (!MacAddress.TryParse(identity.Mac, out var bootMac))
         {
             return Script(Renderer.Error(new ErrorScript(new BootLinks(BaseUri(http), 0), $"iPXE sent no usable MAC address ('{identity.Mac}').") { Code = ErrorCodes.InvalidMac }), 400);
         }
 
+        var mac = bootMac.ToString();
         var profile = await directory.SightAsync(identity.ToSighting(mac) with { Address = Remote(http) }, http.RequestAborted);
         timeline.Record(new TimelineRecord("boot", "boot.identify", $"iPXE identified {mac} ({identity.Platform}/{identity.BuildArch}, {identity.Manufacturer} {identity.Product}, serial {identity.Serial})")
         {
@@ -55,8 +55,13 @@ public sealed partial class BootConversation(
             Address = Remote(http),
             Details = new Dictionary<string, object?>
             {
-                ["mac"] = mac, ["uuid"] = identity.Uuid, ["serial"] = identity.Serial, ["manufacturer"] = identity.Manufacturer,
-                ["product"] = identity.Product, ["platform"] = identity.Platform, ["buildarch"] = identity.BuildArch,
+                ["mac"] = mac,
+                ["uuid"] = identity.Uuid,
+                ["serial"] = identity.Serial,
+                ["manufacturer"] = identity.Manufacturer,
+                ["product"] = identity.Product,
+                ["platform"] = identity.Platform,
+                ["buildarch"] = identity.BuildArch,
             },
         });
         return await RouteAsync(http, profile.BladeId, token, error: null);
@@ -94,7 +99,8 @@ public sealed partial class BootConversation(
             case BladeState.Provisioned or BladeState.Active:
                 return await SanbootAsync(http, db, blade, token);
             default:
-                return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, blade.Id), $"This blade is being decommissioned ({blade.State}); it will show the menu when that is done.") { Code = blade.State.ToString().ToUpperInvariant(), ReturnSeconds = 10 }));
+                var text = $"This blade is being decommissioned ({blade.State}); it will show the menu when that is done.";
+                return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, blade.Id), text) { Code = blade.State.ToString().ToUpperInvariant(), ReturnSeconds = 10 }));
         }
     }
 

@@ -1,15 +1,9 @@
 using System.Globalization;
-using BladeProvisioner.Boot.Provisioning;
 using BladeProvisioner.Boot.Scripts;
 using BladeProvisioner.Core.Blades;
-using BladeProvisioner.Core.Errors;
+using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Model;
-using BladeProvisioner.Core.Naming;
-using BladeProvisioner.Core.Timeline;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace BladeProvisioner.Boot.Endpoints;
 
@@ -24,21 +18,21 @@ public static class BootEndpoints
     public static IEndpointRouteBuilder MapBootEndpoints(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var g = endpoints.MapGroup("/boot").ExcludeFromDescription();
-        g.MapGet("/ipxe", (HttpContext http, BootConversation c) => c.EntryAsync(http));
-        g.MapGet("/blade", (HttpContext http, BootConversation c, string? mac, string? uuid, string? serial, string? manufacturer, string? product, string? platform, string? buildarch, string? token) =>
+        var g = endpoints.MapGroup(string.Empty).ExcludeFromDescription();
+        g.MapGet(BootPaths.Entry, (HttpContext http, BootConversation c) => c.EntryAsync(http));
+        g.MapGet(BootPaths.Blade, (HttpContext http, BootConversation c, string? mac, string? uuid, string? serial, string? manufacturer, string? product, string? platform, string? buildarch, string? token) =>
             c.IdentifyAsync(http, new BladeIdentity(mac, uuid, serial, manufacturer, product, platform, buildarch), token));
-        g.MapGet("/menu", (HttpContext http, BootConversation c, long? blade, string? error, string? errno, string? token) => c.MenuAsync(http, blade, error, errno, token));
-        g.MapGet("/choose", (HttpContext http, BootConversation c, long? blade, long? image, string? token) => c.ChooseAsync(http, blade, image, token));
-        g.MapGet("/status", (HttpContext http, BootConversation c, long? blade, string? token) => c.StatusAsync(http, blade, token));
-        g.MapGet("/files/{name}", ServeLoader);
+        g.MapGet(BootPaths.Menu, (HttpContext http, BootConversation c, long? blade, string? error, string? errno, string? token) => c.MenuAsync(http, blade, error, errno, token));
+        g.MapGet(BootPaths.Choose, (HttpContext http, BootConversation c, long? blade, long? image, string? token) => c.ChooseAsync(http, blade, image, token));
+        g.MapGet(BootPaths.Status, (HttpContext http, BootConversation c, long? blade, string? token) => c.StatusAsync(http, blade, token));
+        g.MapGet(BootPaths.Files, ServeLoader);
         return endpoints;
     }
 
     /// <summary>The iPXE builds UEFI HTTP-boot firmware fetches (DHCP hands it this URL): only these names, from the TFTP root.</summary>
-    private static IResult ServeLoader(string name, IConfiguration configuration)
+    private static IResult ServeLoader(string name, IOptions<BootOptions> options)
     {
-        if (name is not ("ipxe.efi" or "snponly.efi" or "undionly.kpxe") || configuration["Tftp:Root"] is not { Length: > 0 } root)
+        if (name is not ("ipxe.efi" or "snponly.efi" or "undionly.kpxe") || options.Value.LoaderDirectory is not { Length: > 0 } root)
         {
             return Results.NotFound();
         }

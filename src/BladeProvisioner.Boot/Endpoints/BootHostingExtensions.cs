@@ -1,19 +1,18 @@
-using BladeProvisioner.Boot.Provisioning;
-using Microsoft.Extensions.DependencyInjection;
+using BladeProvisioner.Core.Boot;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 
 namespace BladeProvisioner.Boot.Endpoints;
 
 public static class BootHostingExtensions
 {
-    /// <summary>The boot conversation, blade access checks, and provisioning with its jobs.</summary>
+    /// <summary>The boot conversation and blade access checks; provisioning itself is the Provisioning module's.</summary>
     public static IHostApplicationBuilder AddBoot(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddProvisioning();
+        builder.Services.AddOptions<BootOptions>().BindConfiguration(BootOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton<BootAccess>();
         builder.Services.TryAddSingleton<BootConversation>();
+        builder.Services.TryAddSingleton<IBootScriptPreview>(sp => sp.GetRequiredService<BootConversation>());
         return builder;
     }
 }

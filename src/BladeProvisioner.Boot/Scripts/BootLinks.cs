@@ -5,7 +5,7 @@ namespace BladeProvisioner.Boot.Scripts;
 
 /// <summary>
 /// Absolute URLs one blade's scripts chain to. Query values are percent-encoded, so they reach iPXE as plain words;
-/// <paramref name="token"/> (the one-time token issued with this script, if any) rides on every link.
+/// the token (the one-time token issued with this script, if any) rides on every link.
 /// </summary>
 internal sealed class BootLinks
 {

@@ -176,7 +176,7 @@ internal sealed class IpxeScriptRenderer
             .Line("clear reverse-password")
             .Line($"echo Could not boot from the iSCSI volume after {attempts} attempts (error ${{bp-error}}).")
             .Label("menu")
-            .Line(Chain + model.Links.Menu("SANBOOT_FAILED") + "&errno=${bp-error} ||")
+            .Line(Chain + model.Links.Menu(ErrorCodes.SanbootFailed) + "&errno=${bp-error} ||")
             .Line(Unreachable(10))
             .Line("sleep 10")
             .Line("goto menu");

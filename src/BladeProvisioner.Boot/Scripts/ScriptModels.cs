@@ -13,7 +13,9 @@ internal sealed record EntryScript(Uri BaseUri, string? Token = null)
 internal sealed record MenuImage(long Id, string Name);
 
 /// <summary>The image menu of an unprovisioned blade.</summary>
+/// <param name="Links">Where the menu's choices lead.</param>
 /// <param name="Title">e.g. "blade 17 (52:54:00:12:34:56)".</param>
+/// <param name="Platform">The blade's firmware.</param>
 /// <param name="Images">Active images compatible with <paramref name="Platform"/>, in display order.</param>
 internal sealed record MenuScript(BootLinks Links, string Title, BootPlatform Platform, IReadOnlyList<MenuImage> Images)
 {
@@ -47,7 +49,11 @@ internal sealed record ChapCredentials(string Username, string Secret)
 }
 
 /// <summary>Boot from the blade's iSCSI volume. Carries CHAP secrets: serve it to its own blade only.</summary>
+/// <param name="Links">Where the script returns when the sanboot fails.</param>
+/// <param name="InitiatorIqn">The blade's own initiator name, set before the login.</param>
 /// <param name="Portal">iSCSI portal address or host name.</param>
+/// <param name="TargetIqn">The blade's target.</param>
+/// <param name="Chap">The blade's CHAP account.</param>
 internal sealed record SanbootScript(BootLinks Links, string InitiatorIqn, string Portal, string TargetIqn, ChapCredentials Chap)
 {
     public int Port { get; init; } = IscsiRootPath.DefaultPort;

@@ -24,6 +24,10 @@ public sealed class ApplianceOptions
     /// <summary>This node's name in a cluster of appliances sharing one database. Defaults to the host name.</summary>
     public string? NodeName { get; set; }
 
+    /// <summary>Where Debian's <c>ipxe</c> package puts the binaries copied into the TFTP root at start.</summary>
+    [Required]
+    public string IpxeDirectory { get; set; } = "/usr/lib/ipxe";
+
     public string ResolveNodeName() => string.IsNullOrWhiteSpace(NodeName) ? Environment.MachineName : NodeName;
 
     public string PathUnderData(string relative) => Path.GetFullPath(Path.Combine(DataDirectory, relative));

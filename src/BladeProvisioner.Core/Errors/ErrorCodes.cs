@@ -7,6 +7,16 @@ public static class ErrorCodes
     public const string ValidationFailed = "VALIDATION_FAILED";
     public const string NotReady = "APPLIANCE_NOT_READY";
 
+    // Framework-made problems (unknown route, wrong method, wrong content type) get a code too.
+    public const string NotFound = "NOT_FOUND";
+    public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
+
+    public const string AuthRequired = "AUTH_REQUIRED";
+    public const string CsrfFailed = "CSRF_FAILED";
+    public const string UserNotFound = "USER_NOT_FOUND";
+    public const string TokenNotFound = "TOKEN_NOT_FOUND";
+
     public const string BladeNotFound = "BLADE_NOT_FOUND";
     public const string BladeExists = "BLADE_EXISTS";
     public const string IllegalTransition = "ILLEGAL_STATE_TRANSITION";
@@ -22,6 +32,12 @@ public static class ErrorCodes
     public const string ImageFormatUnsupported = "IMAGE_FORMAT_UNSUPPORTED";
     public const string ImageIllegalState = "IMAGE_ILLEGAL_STATE";
     public const string ImagePlatformMismatch = "IMAGE_PLATFORM_MISMATCH";
+    public const string DonorChecksumMismatch = "DONOR_CHECKSUM_MISMATCH";
+
+    public const string UploadNotFound = "UPLOAD_NOT_FOUND";
+    public const string UploadTooLong = "UPLOAD_TOO_LONG";
+    public const string UploadOffsetMismatch = "UPLOAD_OFFSET_MISMATCH";
+    public const string UploadIncomplete = "UPLOAD_INCOMPLETE";
 
     public const string ZeroTouchRuleNotFound = "ZERO_TOUCH_RULE_NOT_FOUND";
     public const string ZeroTouchRuleExists = "ZERO_TOUCH_RULE_EXISTS";
@@ -29,6 +45,16 @@ public static class ErrorCodes
     public const string VolumeNotFound = "VOLUME_NOT_FOUND";
     public const string VolumeExists = "VOLUME_EXISTS";
     public const string VolumeTooSmall = "VOLUME_TOO_SMALL";
+    public const string VolumeNotExported = "VOLUME_NOT_EXPORTED";
+
+    public const string ProvisioningFailed = "PROVISIONING_FAILED";
+    public const string CloneStillRunning = "CLONE_STILL_RUNNING";
+
+    /// <summary>Sent by the blade's own sanboot script back to the menu when every attempt failed.</summary>
+    public const string SanbootFailed = "SANBOOT_FAILED";
+
+    /// <summary>A restart asked of a blade without a BMC: it restarts itself from its iPXE scripts.</summary>
+    public const string PowerInBand = "POWER_IN_BAND";
 
     public const string JobNotFound = "JOB_NOT_FOUND";
     public const string JobFinished = "JOB_FINISHED";

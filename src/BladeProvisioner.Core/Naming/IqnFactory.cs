@@ -1,4 +1,5 @@
 using System.Globalization;
+using BladeProvisioner.Core.Configuration;
 
 namespace BladeProvisioner.Core.Naming;
 
@@ -27,9 +28,19 @@ public sealed class IqnFactory
         }
     }
 
+    /// <summary>The factory for the appliance's configured domain and naming-authority date.</summary>
+    public static IqnFactory For(ApplianceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var date = DateOnly.ParseExact(options.NamingAuthorityDate + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return new IqnFactory(options.Domain, date);
+    }
+
     public string Prefix => _prefix;
 
     public string Target(long bladeId) => string.Create(CultureInfo.InvariantCulture, $"{_prefix}:blade.{bladeId}");
+
+    public string Initiator(MacAddress mac) => $"{_prefix}:initiator.{mac.ToCompactString()}";
 
     public string Initiator(string normalizedMac) => $"{_prefix}:initiator.{MacAddressText.Compact(normalizedMac)}";
 }

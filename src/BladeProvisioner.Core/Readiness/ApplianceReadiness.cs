@@ -11,6 +11,20 @@ public sealed class ApplianceReadiness
     private readonly Dictionary<string, bool> _gates = new(StringComparer.Ordinal);
     private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    public ApplianceReadiness()
+    {
+    }
+
+    /// <summary>The gates the modules declared at composition (see <see cref="ReadinessGate"/>).</summary>
+    public ApplianceReadiness(IEnumerable<ReadinessGate> gates)
+    {
+        ArgumentNullException.ThrowIfNull(gates);
+        foreach (var gate in gates)
+        {
+            Register(gate.Name);
+        }
+    }
+
     public bool IsReady => _ready.Task.IsCompletedSuccessfully;
 
     /// <summary>Gates still closed, for the readiness endpoint.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using BladeProvisioner.Core.Blades;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Naming;
@@ -10,9 +11,15 @@ namespace BladeProvisioner.Data.Blades;
 /// <summary>
 /// Enrols blades on first sight with one upsert keyed by boot MAC, so two nodes seeing one blade at once create one
 /// record. A new blade gets a host name (<c>blade-&lt;id&gt;</c>) and a generated initiator IQN at once.
+/// One boot sights a blade several times (DISCOVER and REQUEST from the firmware, again from iPXE): a sighting that
+/// repeats the last one written for that MAC within <see cref="RepeatWindow"/> only reads the record.
 /// </summary>
 internal sealed class BladeDirectory(NpgsqlDataSource dataSource, IqnFactory iqns, ITimeline timeline, TimeProvider time) : IBladeDirectory
 {
+    private static readonly TimeSpan RepeatWindow = TimeSpan.FromSeconds(15);
+
+    private readonly ConcurrentDictionary<string, (BladeSighting Sighting, DateTimeOffset At)> _written = new(StringComparer.Ordinal);
+
     private const string UpsertSql = """
         INSERT INTO blades AS b (boot_mac, smbios_uuid, serial, manufacturer, product, platform, client_architecture,
                                  chassis, slot, location_source, state, state_changed_at, created_at, last_seen_at)
@@ -47,8 +54,16 @@ internal sealed class BladeDirectory(NpgsqlDataSource dataSource, IqnFactory iqn
     public async ValueTask<BladeBootProfile> SightAsync(BladeSighting sighting, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sighting);
-        var mac = MacAddressText.Normalize(sighting.Mac);
+        var bootMac = MacAddress.Parse(sighting.Mac);
+        var mac = bootMac.ToString();
         var now = time.GetUtcNow();
+        var seen = sighting with { Address = null };
+        if (_written.TryGetValue(mac, out var last) && last.Sighting == seen && now - last.At < RepeatWindow
+            && await FindAsync(mac, cancellationToken) is { } known)
+        {
+            return known;
+        }
+
         await using var conn = await dataSource.OpenConnectionAsync(cancellationToken);
         if (Trim(sighting.RelayRemoteId) is { } chassis && Trim(sighting.RelayCircuitId) is { } slot)
         {
@@ -90,10 +105,11 @@ internal sealed class BladeDirectory(NpgsqlDataSource dataSource, IqnFactory iqn
                 conn);
             name.Parameters.Add(new NpgsqlParameter<long> { TypedValue = id });
             name.Parameters.Add(new NpgsqlParameter<string> { TypedValue = hostname });
-            name.Parameters.Add(new NpgsqlParameter<string> { TypedValue = iqns.Initiator(mac) });
+            name.Parameters.Add(new NpgsqlParameter<string> { TypedValue = iqns.Initiator(bootMac) });
             hostname = (string?)await name.ExecuteScalarAsync(cancellationToken) ?? hostname;
         }
 
+        _written[mac] = (seen, now);
         if (inserted)
         {
             timeline.Record(new TimelineRecord(sighting.Source, "blade.enrolled", $"New blade {mac} enrolled as {hostname}")
@@ -133,10 +149,12 @@ internal sealed class BladeDirectory(NpgsqlDataSource dataSource, IqnFactory iqn
 
     public async ValueTask<BladeBootProfile?> FindAsync(string mac, CancellationToken cancellationToken)
     {
-        if (!MacAddressText.TryNormalize(mac, out var normalized))
+        if (!MacAddress.TryParse(mac, out var parsed))
         {
             return null;
         }
+
+        var normalized = parsed.ToString();
 
         await using var cmd = dataSource.CreateCommand("SELECT id, state, hostname, uefi_loader FROM blades WHERE boot_mac = $1");
         cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = normalized });

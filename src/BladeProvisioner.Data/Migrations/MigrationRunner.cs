@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -113,10 +112,10 @@ public sealed partial class MigrationRunner(ILogger<MigrationRunner> logger, IEn
         return [.. list.OrderBy(m => m.Version)];
     }
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Applying schema migration {Version:D4} {Name}")]
+    [LoggerMessage(EventId = DataEventIds.MigrationApplying, Level = LogLevel.Information, Message = "Applying schema migration {Version:D4} {Name}")]
     private static partial void LogApplying(ILogger logger, int version, string name);
 
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Schema up to date: {Applied} migration(s) applied, now at version {Version}")]
+    [LoggerMessage(EventId = DataEventIds.MigrationDone, Level = LogLevel.Information, Message = "Schema up to date: {Applied} migration(s) applied, now at version {Version}")]
     private static partial void LogDone(ILogger logger, int applied, int version);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Installing or upgrading the {Name} schema")]

@@ -161,15 +161,15 @@ public sealed partial class EmbeddedPostgres
         return new ProcessSpec("runuser", ["-u", _runAsUser, "--", file, .. args]) { Timeout = timeout, WorkingDirectory = "/" };
     }
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Creating embedded PostgreSQL cluster in {Directory}")]
+    [LoggerMessage(EventId = DataEventIds.PostgresInitializing, Level = LogLevel.Information, Message = "Creating embedded PostgreSQL cluster in {Directory}")]
     private static partial void LogInitializing(ILogger logger, string directory);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "Starting embedded PostgreSQL in {Directory}")]
+    [LoggerMessage(EventId = DataEventIds.PostgresStarting, Level = LogLevel.Information, Message = "Starting embedded PostgreSQL in {Directory}")]
     private static partial void LogStarting(ILogger logger, string directory);
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Embedded PostgreSQL in {Directory} is already running; reusing it")]
+    [LoggerMessage(EventId = DataEventIds.PostgresReusing, Level = LogLevel.Information, Message = "Embedded PostgreSQL in {Directory} is already running; reusing it")]
     private static partial void LogReusing(ILogger logger, string directory);
 
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Information, Message = "Stopping embedded PostgreSQL in {Directory}")]
+    [LoggerMessage(EventId = DataEventIds.PostgresStopping, Level = LogLevel.Information, Message = "Stopping embedded PostgreSQL in {Directory}")]
     private static partial void LogStopping(ILogger logger, string directory);
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics.Metrics;
+using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;
+using BladeProvisioner.Core.Leases;
 using BladeProvisioner.Core.Timeline;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,21 +12,22 @@ using NpgsqlTypes;
 namespace BladeProvisioner.Data.Timeline;
 
 /// <summary>
-/// Queues timeline records and writes them in batches. The blade is resolved in SQL: by id, else by boot MAC, else by
-/// the address it holds a bound lease on. A full queue drops the newest records and counts them; a protocol loop is
+/// Queues timeline records and writes them in batches. The blade is resolved by id, else by boot MAC (in SQL), else by
+/// the address it holds a bound lease on (asked of the DHCP module's <see cref="ILeaseDirectory"/>, once per batch). A full queue drops the newest records and counts them; a protocol loop is
 /// never slowed down by the timeline.
 /// </summary>
 internal sealed partial class TimelineWriter : BackgroundService, ITimeline
 {
     private const int Capacity = 20_000;
     private const int BatchSize = 500;
+    private static readonly Dictionary<IPAddress, long> NoHolders = [];
 
     private const string InsertSql = """
         INSERT INTO events (at, actor, kind, summary, details, blade_id, job_id, donor_image_id, boot_volume_id)
         VALUES ($1, $2, $3, $4, $5,
                 COALESCE($6,
                          (SELECT id FROM blades WHERE boot_mac = $7),
-                         (SELECT blade_id FROM dhcp_leases WHERE address = $8 AND state = 'Bound' ORDER BY updated_at DESC LIMIT 1)),
+                         $8),
                 $9, $10, $11)
         """;
 
@@ -32,14 +35,16 @@ internal sealed partial class TimelineWriter : BackgroundService, ITimeline
         new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly ILeaseDirectory? _leases;
     private readonly TimeProvider _time;
     private readonly ILogger<TimelineWriter> _logger;
     private readonly Counter<long> _written;
     private readonly Counter<long> _dropped;
 
-    public TimelineWriter(NpgsqlDataSource dataSource, TimeProvider time, ILogger<TimelineWriter> logger, IMeterFactory meters)
+    public TimelineWriter(NpgsqlDataSource dataSource, TimeProvider time, ILogger<TimelineWriter> logger, IMeterFactory meters, ILeaseDirectory? leases = null)
     {
         _dataSource = dataSource;
+        _leases = leases;
         _time = time;
         _logger = logger;
         var meter = meters.Create("BladeProvisioner.Timeline");
@@ -145,6 +150,7 @@ internal sealed partial class TimelineWriter : BackgroundService, ITimeline
 
     private async Task WriteAsync(List<TimelineRecord> batch, CancellationToken ct)
     {
+        var byLease = await BladesByLeaseAsync(batch, ct);
         await using var conn = await _dataSource.OpenConnectionAsync(ct);
         await using var npgBatch = new NpgsqlBatch(conn);
         foreach (var r in batch)
@@ -157,7 +163,8 @@ internal sealed partial class TimelineWriter : BackgroundService, ITimeline
             cmd.Parameters.Add(new NpgsqlParameter { Value = r.Details is null ? DBNull.Value : JsonSerializer.Serialize(r.Details), NpgsqlDbType = NpgsqlDbType.Jsonb });
             cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)r.BladeId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
             cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)r.Mac ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)r.Address ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Inet });
+            long? leaseHolder = r.BladeId is null && r.Address is not null && byLease.TryGetValue(r.Address, out var holder) ? holder : null;
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)leaseHolder ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
             cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)r.JobId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
             cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)r.DonorImageId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
             cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)r.BootVolumeId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
@@ -167,9 +174,16 @@ internal sealed partial class TimelineWriter : BackgroundService, ITimeline
         await npgBatch.ExecuteNonQueryAsync(ct);
     }
 
-    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Timeline write failed (attempt {Attempt}): {Reason}")]
+    /// <summary>The blades behind the addresses of records that name no blade (no DHCP module, no answer).</summary>
+    private async Task<IReadOnlyDictionary<IPAddress, long>> BladesByLeaseAsync(List<TimelineRecord> batch, CancellationToken ct)
+    {
+        var addresses = batch.Where(r => r.BladeId is null && r.Address is not null).Select(r => r.Address!).Distinct().ToList();
+        return _leases is null || addresses.Count == 0 ? NoHolders : await _leases.BladesHoldingAsync(addresses, ct);
+    }
+
+    [LoggerMessage(EventId = DataEventIds.TimelineRetry, Level = LogLevel.Warning, Message = "Timeline write failed (attempt {Attempt}): {Reason}")]
     private static partial void LogRetry(ILogger logger, int attempt, string reason);
 
-    [LoggerMessage(EventId = 1302, Level = LogLevel.Error, Message = "Dropped {Count} timeline events: {Reason}")]
+    [LoggerMessage(EventId = DataEventIds.TimelineDropped, Level = LogLevel.Error, Message = "Dropped {Count} timeline events: {Reason}")]
     private static partial void LogDropped(ILogger logger, int count, string reason);
 }

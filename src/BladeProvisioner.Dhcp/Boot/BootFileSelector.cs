@@ -1,4 +1,5 @@
 using BladeProvisioner.Core.Blades;
+using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Dhcp.Configuration;
 
@@ -14,12 +15,12 @@ internal sealed class BootFileSelector(DhcpOptions options)
     {
         if (client.IsIpxe)
         {
-            return new BootDecision(options.BootScriptUrl ?? $"http://{serverAddress}:{httpPort}/boot/ipxe", IsUrl: true, VendorClassReply: null);
+            return new BootDecision(options.BootScriptUrl ?? BootUrls.Entry(serverAddress, httpPort), IsUrl: true, VendorClassReply: null);
         }
 
         if (client.IsHttpClient)
         {
-            var baseUrl = options.HttpBootBaseUrl ?? $"http://{serverAddress}:{httpPort}/boot/files/";
+            var baseUrl = options.HttpBootBaseUrl ?? BootUrls.LoaderFiles(serverAddress, httpPort);
             if (!baseUrl.EndsWith('/'))
             {
                 baseUrl += "/";

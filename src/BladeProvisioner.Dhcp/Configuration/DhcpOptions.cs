@@ -18,7 +18,7 @@ public sealed class DhcpOptions
 
     public IList<DhcpScopeOptions> Scopes { get; } = [];
 
-    /// <summary>URL handed to iPXE clients. Default <c>http://&lt;interface address&gt;:&lt;Boot:HttpPort|8080&gt;/boot/ipxe</c>.</summary>
+    /// <summary>URL handed to iPXE clients. Default <c>http://&lt;interface address&gt;:&lt;Boot:HttpPort&gt;/boot/ipxe</c>.</summary>
     public string? BootScriptUrl { get; set; }
 
     /// <summary>Base URL of the iPXE EFI binaries for UEFI HTTP-boot clients; the loader file name is appended.

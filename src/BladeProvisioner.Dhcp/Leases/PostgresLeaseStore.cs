@@ -148,6 +148,6 @@ internal sealed partial class PostgresLeaseStore : ILeaseStore, IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "Lease commit of {Count} writes failed; no ACK is sent for them")]
+    [LoggerMessage(EventId = DhcpEventIds.LeaseCommitFailed, Level = LogLevel.Warning, Message = "Lease commit of {Count} writes failed; no ACK is sent for them")]
     private static partial void LogCommitFailed(ILogger logger, int count, Exception exception);
 }

@@ -106,7 +106,7 @@ internal sealed partial class DhcpServer
         return ValueTask.FromResult<DhcpReply?>(null);
     }
 
-    private static string MacOf(DhcpMessage message) => MacAddressText.Format(message.HardwareAddress);
+    private static string MacOf(DhcpMessage message) => MacAddress.FromOctets(message.HardwareAddress).ToString();
 
     /// <summary>RFC 2131 §4.3.1: a relayed request belongs to the scope of giaddr, a direct one to the arrival interface's.</summary>
     private DhcpScope? SelectScope(DhcpMessage message, ReceiveContext context) =>

@@ -113,12 +113,12 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger) : IProc
         return result;
     }
 
-    [LoggerMessage(EventId = 9001, Level = LogLevel.Debug, Message = "Running {Command}")]
+    [LoggerMessage(EventId = PlatformEventIds.ProcessStarting, Level = LogLevel.Debug, Message = "Running {Command}")]
     private static partial void LogStarting(ILogger logger, string command);
 
-    [LoggerMessage(EventId = 9002, Level = LogLevel.Debug, Message = "{Command} exited {ExitCode} after {ElapsedMs:F0} ms")]
+    [LoggerMessage(EventId = PlatformEventIds.ProcessFinished, Level = LogLevel.Debug, Message = "{Command} exited {ExitCode} after {ElapsedMs:F0} ms")]
     private static partial void LogFinished(ILogger logger, string command, int exitCode, double elapsedMs);
 
-    [LoggerMessage(EventId = 9003, Level = LogLevel.Warning, Message = "{Command} timed out after {Timeout}")]
+    [LoggerMessage(EventId = PlatformEventIds.ProcessTimedOut, Level = LogLevel.Warning, Message = "{Command} timed out after {Timeout}")]
     private static partial void LogTimedOut(ILogger logger, string command, TimeSpan timeout);
 }

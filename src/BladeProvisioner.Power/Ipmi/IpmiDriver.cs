@@ -166,10 +166,10 @@ internal sealed partial class IpmiDriver(IProcessRunner runner, IOptions<PowerOp
         return result;
     }
 
-    [LoggerMessage(EventId = 7101, Level = LogLevel.Information, Message = "Blade {BladeId}: IPMI {Host}:{Port} power {Action} (next boot PXE: {BootSet})")]
+    [LoggerMessage(EventId = PowerEventIds.IpmiDriverRestarted, Level = LogLevel.Information, Message = "Blade {BladeId}: IPMI {Host}:{Port} power {Action} (next boot PXE: {BootSet})")]
     private static partial void LogRestarted(ILogger logger, long bladeId, string host, int port, string action, bool bootSet);
 
-    [LoggerMessage(EventId = 7102, Level = LogLevel.Warning, Message = "IPMI {Host}:{Port} {Operation} failed with {Code}")]
+    [LoggerMessage(EventId = PowerEventIds.IpmiFailed, Level = LogLevel.Warning, Message = "IPMI {Host}:{Port} {Operation} failed with {Code}")]
     private static partial void LogFailed(ILogger logger, string host, int port, string operation, string code);
 
     private sealed record Session(string Host, int Port, string Username, string Password)

@@ -124,6 +124,6 @@ internal sealed partial class RedfishDriver(IHttpClientFactory httpClientFactory
     private static List<string>? Strings(JsonNode? node) =>
         (node as JsonArray)?.Select(Text).OfType<string>().ToList();
 
-    [LoggerMessage(EventId = 7201, Level = LogLevel.Information, Message = "Blade {BladeId}: Redfish {Authority} {ResetType} (next boot PXE: {BootSet})")]
+    [LoggerMessage(EventId = PowerEventIds.RedfishDriverRestarted, Level = LogLevel.Information, Message = "Blade {BladeId}: Redfish {Authority} {ResetType} (next boot PXE: {BootSet})")]
     private static partial void LogRestarted(ILogger logger, long bladeId, string authority, string resetType, bool bootSet);
 }

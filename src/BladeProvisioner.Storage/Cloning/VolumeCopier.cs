@@ -184,24 +184,24 @@ public sealed partial class VolumeCopier : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Copying {Source} to {Destination}: {Size} bytes from offset {ResumeOffset}")]
+    [LoggerMessage(EventId = StorageEventIds.CloneCopyStarting, Level = LogLevel.Information, Message = "Copying {Source} to {Destination}: {Size} bytes from offset {ResumeOffset}")]
     private static partial void LogCopyStarting(ILogger logger, string source, string destination, long size, long resumeOffset);
 
-    [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Reflinked {Destination} ({Size} bytes) in {ElapsedMs:F1} ms")]
+    [LoggerMessage(EventId = StorageEventIds.CloneReflinked, Level = LogLevel.Information, Message = "Reflinked {Destination} ({Size} bytes) in {ElapsedMs:F1} ms")]
     private static partial void LogReflinked(ILogger logger, string destination, long size, double elapsedMs);
 
-    [LoggerMessage(EventId = 5103, Level = LogLevel.Information, Message = "Copied {Destination}: {Size} bytes, {Written} data bytes written, {ElapsedMs:F0} ms")]
+    [LoggerMessage(EventId = StorageEventIds.CloneCopied, Level = LogLevel.Information, Message = "Copied {Destination}: {Size} bytes, {Written} data bytes written, {ElapsedMs:F0} ms")]
     private static partial void LogCopied(ILogger logger, string destination, long size, long written, double elapsedMs);
 
-    [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "Cannot resume {Destination} at {ResumeOffset}: the file is missing or short; copying from the start")]
+    [LoggerMessage(EventId = StorageEventIds.CloneResumeImpossible, Level = LogLevel.Warning, Message = "Cannot resume {Destination} at {ResumeOffset}: the file is missing or short; copying from the start")]
     private static partial void LogResumeImpossible(ILogger logger, string destination, long resumeOffset);
 
-    [LoggerMessage(EventId = 5105, Level = LogLevel.Warning, Message = "Copy to {Destination} ended with {Error}: {Message}")]
+    [LoggerMessage(EventId = StorageEventIds.CloneCopyFailed, Level = LogLevel.Warning, Message = "Copy to {Destination} ended with {Error}: {Message}")]
     private static partial void LogCopyFailed(ILogger logger, string destination, string error, string message);
 
-    [LoggerMessage(EventId = 5106, Level = LogLevel.Information, Message = "Removed the leftover volume file {Destination}")]
+    [LoggerMessage(EventId = StorageEventIds.CloneRemovedLeftover, Level = LogLevel.Information, Message = "Removed the leftover volume file {Destination}")]
     private static partial void LogRemovedLeftover(ILogger logger, string destination);
 
-    [LoggerMessage(EventId = 5107, Level = LogLevel.Warning, Message = "Could not remove the leftover volume file {Destination}: {Message}")]
+    [LoggerMessage(EventId = StorageEventIds.CloneRemoveFailed, Level = LogLevel.Warning, Message = "Could not remove the leftover volume file {Destination}: {Message}")]
     private static partial void LogRemoveFailed(ILogger logger, string destination, string message);
 }

@@ -6,6 +6,7 @@ using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
 using BladeProvisioner.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace BladeProvisioner.Storage.Images;
 
@@ -67,15 +68,11 @@ public sealed partial class ImageService(
             DonorImageId = image.Id,
             CreatedBy = request.CreatedBy,
         });
-        job.ProgressTotal = info.VirtualSize;
-        db.Jobs.Add(job);
-        await db.SaveChangesAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-
-        await jobs.ScheduleAsync(job.Id, cancellationToken);
+        await CommitAndScheduleAsync(db, tx, job, info.VirtualSize, cancellationToken);
         timeline.Record(new TimelineRecord(request.CreatedBy ?? "system", "image.import-started", $"Import of {image.DisplayName} ({info.Format}, {info.VirtualSize} bytes) started")
         {
-            DonorImageId = image.Id, JobId = job.Id,
+            DonorImageId = image.Id,
+            JobId = job.Id,
         });
         return (image, job);
     }
@@ -123,17 +120,25 @@ public sealed partial class ImageService(
             BootVolumeId = volume.Id,
             CreatedBy = request.CreatedBy,
         });
-        job.ProgressTotal = volume.SizeBytes;
-        db.Jobs.Add(job);
-        await db.SaveChangesAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-
-        await jobs.ScheduleAsync(job.Id, cancellationToken);
+        await CommitAndScheduleAsync(db, tx, job, volume.SizeBytes, cancellationToken);
         timeline.Record(new TimelineRecord(request.CreatedBy ?? "system", "image.capture-started", $"Capture of blade {bladeId}'s volume as {image.DisplayName} started")
         {
-            BladeId = bladeId, DonorImageId = image.Id, JobId = job.Id, BootVolumeId = volume.Id,
+            BladeId = bladeId,
+            DonorImageId = image.Id,
+            JobId = job.Id,
+            BootVolumeId = volume.Id,
         });
         return (image, job);
+    }
+
+    /// <summary>The intent (the new version and its import job row) is committed first; only then is the job scheduled.</summary>
+    private async Task CommitAndScheduleAsync(ApplianceDbContext db, IDbContextTransaction tx, Job job, long bytes, CancellationToken ct)
+    {
+        job.ProgressTotal = bytes;
+        db.Jobs.Add(job);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        await jobs.ScheduleAsync(job.Id, ct);
     }
 
     /// <summary>

@@ -87,7 +87,9 @@ internal sealed class ImportImageJob(
         await db.SaveChangesAsync(cancellationToken);
         context.Timeline.Record(new TimelineRecord("jobs", "image.imported", $"{image.DisplayName} imported: {virtualSize} bytes, {allocated} allocated, sha256 {sha256}")
         {
-            DonorImageId = image.Id, JobId = context.JobId, At = time.GetUtcNow(),
+            DonorImageId = image.Id,
+            JobId = context.JobId,
+            At = time.GetUtcNow(),
         });
         if (p.DeleteSourceAfterImport)
         {
@@ -117,7 +119,7 @@ internal sealed class ImportImageJob(
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
         var size = RandomAccess.GetLength(handle);
         long total = 0;
-        for (long offset = LinuxFile.NextData(handle, 0, size); offset < size; )
+        for (long offset = LinuxFile.NextData(handle, 0, size); offset < size;)
         {
             var hole = LinuxFile.NextHole(handle, offset, size);
             total += hole - offset;

@@ -1,5 +1,4 @@
 using BladeProvisioner.Storage.Cloning;
-using BladeProvisioner.Storage.Partitioning.Gpt;
 using BladeProvisioner.Storage.Partitioning.Mbr;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -168,9 +167,9 @@ public sealed partial class VolumePartitioner(ILogger<VolumePartitioner> logger)
 
     private static void Flush(SafeFileHandle file) => LinuxFile.DataSync(file);
 
-    [LoggerMessage(EventId = 5201, Level = LogLevel.Information, Message = "Personalised {Volume}: {Scheme}, identifier {Before} -> {After}, last partition grown: {Grown}")]
+    [LoggerMessage(EventId = StorageEventIds.PartitionPersonalized, Level = LogLevel.Information, Message = "Personalised {Volume}: {Scheme}, identifier {Before} -> {After}, last partition grown: {Grown}")]
     private static partial void LogPersonalized(ILogger logger, string volume, PartitionScheme scheme, string before, string after, bool grown);
 
-    [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "Not growing the volume's last partition: it is an extended partition (slot {Slot})")]
+    [LoggerMessage(EventId = StorageEventIds.PartitionExtendedNotGrown, Level = LogLevel.Warning, Message = "Not growing the volume's last partition: it is an extended partition (slot {Slot})")]
     private static partial void LogExtendedNotGrown(ILogger logger, int slot);
 }

@@ -3,6 +3,7 @@ using BladeProvisioner.Platform.Processes;
 using BladeProvisioner.Storage.Targets.Lio;
 using BladeProvisioner.Storage.Targets.Reconciler;
 using BladeProvisioner.Storage.Targets.Tgt;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -10,9 +11,10 @@ using Microsoft.Extensions.Options;
 
 namespace BladeProvisioner.Storage.Targets;
 
-public static class TargetsHostingExtensions
+internal static class TargetsHostingExtensions
 {
     /// <summary>
+    /// Part of <see cref="StorageHostingExtensions.AddStorage"/> (the live tgtd tests compose it alone).
     /// iSCSI targets: the configured driver, the tgtd supervisor (tgt driver with Targets:ManageTgtd), and the
     /// reconciler that gates readiness ("targets"). Needs an <see cref="IDesiredTargetSource"/> registration.
     /// </summary>
@@ -27,6 +29,7 @@ public static class TargetsHostingExtensions
 
         services.TryAddSingleton<IProcessRunner, ProcessRunner>();
         services.TryAddSingleton<ApplianceReadiness>();
+        services.AddSingleton(new ReadinessGate(TargetReconcilerService.ReadinessGate));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TgtDriver>();
         services.TryAddSingleton<LioDriver>();
@@ -39,9 +42,8 @@ public static class TargetsHostingExtensions
 
         // The supervisor is registered first so tgtd is starting before the reconciler's first pass.
         var configured = builder.Configuration.GetSection(TargetsOptions.SectionName);
-        bool tgt = !string.Equals(configured["Driver"], nameof(TargetDriverKind.Lio), StringComparison.OrdinalIgnoreCase);
-        bool manage = !string.Equals(configured["ManageTgtd"], "false", StringComparison.OrdinalIgnoreCase);
-        if (tgt && manage)
+        var settings = configured.Get<TargetsOptions>() ?? new TargetsOptions();
+        if (settings is { Driver: TargetDriverKind.Tgt, ManageTgtd: true })
         {
             services.AddHostedService<TgtdSupervisor>();
         }

@@ -6,36 +6,39 @@ namespace BladeProvisioner.Tftp.Server;
 /// <summary>TFTP log messages; event ids 4001-4099 belong to this module.</summary>
 internal static partial class TftpLog
 {
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "TFTP disabled (Tftp:Enabled=false)")]
+    [LoggerMessage(EventId = TftpEventIds.Disabled, Level = LogLevel.Information, Message = "TFTP disabled (Tftp:Enabled=false)")]
     public static partial void Disabled(ILogger logger);
 
-    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "TFTP waiting for appliance readiness before binding")]
+    [LoggerMessage(EventId = TftpEventIds.WaitingForReadiness, Level = LogLevel.Information, Message = "TFTP waiting for appliance readiness before binding")]
     public static partial void WaitingForReadiness(ILogger logger);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "TFTP listening on {EndPoint} (interface {Interface}), root {Root}")]
+    [LoggerMessage(EventId = TftpEventIds.Listening, Level = LogLevel.Information, Message = "TFTP listening on {EndPoint} (interface {Interface}), root {Root}")]
     public static partial void Listening(ILogger logger, IPEndPoint endPoint, string @interface, string root);
 
-    [LoggerMessage(EventId = 4004, Level = LogLevel.Debug, Message = "TFTP malformed packet from {Client}: {Reason}")]
+    [LoggerMessage(EventId = TftpEventIds.Malformed, Level = LogLevel.Debug, Message = "TFTP malformed packet from {Client}: {Reason}")]
     public static partial void Malformed(ILogger logger, IPEndPoint client, string reason);
 
-    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "TFTP {File} to {Client}: {Outcome}, {Bytes} bytes, blksize {BlockSize}, windowsize {WindowSize}, {Retransmits} retransmits, {DurationMs:F1} ms")]
+    [LoggerMessage(
+        EventId = TftpEventIds.TransferEnded,
+        Level = LogLevel.Information,
+        Message = "TFTP {File} to {Client}: {Outcome}, {Bytes} bytes, blksize {BlockSize}, windowsize {WindowSize}, {Retransmits} retransmits, {DurationMs:F1} ms")]
     public static partial void TransferEnded(ILogger logger, string file, IPEndPoint client, string outcome, long bytes, int blockSize, int windowSize, long retransmits, double durationMs);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Information, Message = "TFTP refused {File} for {Client}: {Code} {Reason}")]
+    [LoggerMessage(EventId = TftpEventIds.Refused, Level = LogLevel.Information, Message = "TFTP refused {File} for {Client}: {Code} {Reason}")]
     public static partial void Refused(ILogger logger, string file, IPEndPoint client, string code, string reason);
 
-    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "TFTP refused {Client}: {Active} transfers already running (Tftp:MaxConcurrentTransfers)")]
+    [LoggerMessage(EventId = TftpEventIds.Busy, Level = LogLevel.Warning, Message = "TFTP refused {Client}: {Active} transfers already running (Tftp:MaxConcurrentTransfers)")]
     public static partial void Busy(ILogger logger, IPEndPoint client, int active);
 
-    [LoggerMessage(EventId = 4008, Level = LogLevel.Error, Message = "TFTP unexpected error handling a packet from {Client}")]
+    [LoggerMessage(EventId = TftpEventIds.HandlerFailed, Level = LogLevel.Error, Message = "TFTP unexpected error handling a packet from {Client}")]
     public static partial void HandlerFailed(ILogger logger, Exception exception, IPEndPoint client);
 
-    [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "TFTP socket error on {EndPoint}: {Error}")]
+    [LoggerMessage(EventId = TftpEventIds.SocketError, Level = LogLevel.Warning, Message = "TFTP socket error on {EndPoint}: {Error}")]
     public static partial void SocketError(ILogger logger, IPEndPoint endPoint, string error);
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Error, Message = "TFTP transfer of {File} to {Client} failed")]
+    [LoggerMessage(EventId = TftpEventIds.TransferFailed, Level = LogLevel.Error, Message = "TFTP transfer of {File} to {Client} failed")]
     public static partial void TransferFailed(ILogger logger, Exception exception, string file, IPEndPoint client);
 
-    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "TFTP root {Root} does not exist yet")]
+    [LoggerMessage(EventId = TftpEventIds.RootMissing, Level = LogLevel.Warning, Message = "TFTP root {Root} does not exist yet")]
     public static partial void RootMissing(ILogger logger, string root);
 }

@@ -134,13 +134,11 @@ internal sealed partial class TransferSession : IDisposable
             var received = ReceiveUntil(deadline);
             if (received < 0)
             {
-                if (++retries > _context.Options.MaxRetries)
+                if (!CountRetransmission(ref retries, packets: 1))
                 {
                     return "timed-out";
                 }
 
-                _retransmits++;
-                _context.Metrics.Retransmitted(1);
                 _socket.Send(optionAck);
                 deadline = Deadline(timeout, retries);
                 continue;
@@ -167,6 +165,19 @@ internal sealed partial class TransferSession : IDisposable
         }
     }
 
+    /// <summary>After a timeout: false once the retries are used up, else the resend of <paramref name="packets"/> is counted.</summary>
+    private bool CountRetransmission(ref int retries, int packets)
+    {
+        if (++retries > _context.Options.MaxRetries)
+        {
+            return false;
+        }
+
+        _retransmits += packets;
+        _context.Metrics.Retransmitted(packets);
+        return true;
+    }
+
     /// <summary>
     /// RFC 1350 lock-step, or RFC 7440 windows: a window goes out back to back; the ACK of its last block opens the
     /// next one, an ACK inside it restarts from the block after, a duplicate or stale ACK is ignored (never a send:
@@ -187,13 +198,11 @@ internal sealed partial class TransferSession : IDisposable
                 var received = ReceiveUntil(deadline);
                 if (received < 0)
                 {
-                    if (++retries > _context.Options.MaxRetries)
+                    if (!CountRetransmission(ref retries, packets: count))
                     {
                         return "timed-out";
                     }
 
-                    _retransmits += count;
-                    _context.Metrics.Retransmitted(count);
                     SendWindow(window, count);
                     deadline = Deadline(timeout, retries);
                     continue;

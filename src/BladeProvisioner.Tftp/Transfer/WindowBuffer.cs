@@ -33,7 +33,10 @@ internal sealed class WindowBuffer : IReadOnlyList<Memory<byte>>, IDisposable
 
     public Memory<byte> this[int index] => _buffer.AsMemory((index * _slotSize) + TftpPacket.HeaderLength, BlockSize);
 
-    /// <summary>Reads up to <paramref name="blocks"/> blocks starting at block <paramref name="firstBlock"/> (1-based, absolute) and writes their headers. Returns the number of packets; the last one is short when the transfer ends in this window.</summary>
+    /// <summary>
+    /// Reads up to <paramref name="blocks"/> blocks starting at block <paramref name="firstBlock"/> (1-based, absolute)
+    /// and writes their headers. Returns the number of packets; the last one is short when the transfer ends in this window.
+    /// </summary>
     public int Fill(TransferSource source, long firstBlock, int blocks, out bool endsTransfer)
     {
         _count = blocks;

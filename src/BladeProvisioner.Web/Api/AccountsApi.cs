@@ -2,10 +2,7 @@ using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Web.Auth;
 using BladeProvisioner.Web.Errors;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 
 namespace BladeProvisioner.Web.Api;
 
@@ -92,7 +89,7 @@ internal static class AccountsApi
     {
         if (!await accounts.DeleteUserAsync(id, ct))
         {
-            return ApiProblems.From("USER_NOT_FOUND", ErrorKind.NotFound, $"User {id} does not exist.");
+            return ApiProblems.From(ErrorCodes.UserNotFound, ErrorKind.NotFound, $"User {id} does not exist.");
         }
 
         timeline.Record(new TimelineRecord(Actor.Of(http), "user.deleted", $"User {id} deleted by {Actor.Of(http)}"));
@@ -123,7 +120,7 @@ internal static class AccountsApi
     {
         if (!await accounts.RevokeTokenAsync(id, ct))
         {
-            return ApiProblems.From("TOKEN_NOT_FOUND", ErrorKind.NotFound, $"No live API token {id}.");
+            return ApiProblems.From(ErrorCodes.TokenNotFound, ErrorKind.NotFound, $"No live API token {id}.");
         }
 
         timeline.Record(new TimelineRecord(Actor.Of(http), "token.revoked", $"API token {id} revoked by {Actor.Of(http)}"));

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http;
-
 namespace BladeProvisioner.Web.Api;
 
 /// <summary>Who made a change, for the audit log: the signed-in user, else "api".</summary>

@@ -1,17 +1,12 @@
-using BladeProvisioner.Boot.Endpoints;
-using BladeProvisioner.Boot.Provisioning;
+using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
-using BladeProvisioner.Core.Security;
-using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
 using BladeProvisioner.Power;
+using BladeProvisioner.Provisioning;
 using BladeProvisioner.Web.Auth;
 using BladeProvisioner.Web.Errors;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
 namespace BladeProvisioner.Web.Api;
@@ -63,7 +58,7 @@ internal static class BladeActionsApi
 
         if (blade.PowerDriver == PowerDriverKind.InBand)
         {
-            return ApiProblems.From("POWER_IN_BAND", ErrorKind.Conflict, "This blade has no BMC configured; it restarts itself from its iPXE scripts. Configure IPMI or Redfish to restart it from here.");
+            return ApiProblems.From(ErrorCodes.PowerInBand, ErrorKind.Conflict, "This blade has no BMC configured; it restarts itself from its iPXE scripts. Configure IPMI or Redfish to restart it from here.");
         }
 
         try
@@ -78,10 +73,10 @@ internal static class BladeActionsApi
     }
 
     /// <summary>The script a blade with this identity would receive now; no side effects, secrets masked.</summary>
-    private static async Task<IResult> PreviewAsync(string? mac, BootPlatform? platform, BootConversation conversation, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> PreviewAsync(string? mac, BootPlatform? platform, IBootScriptPreview preview, HttpContext http, CancellationToken ct)
     {
         var baseUri = new Uri($"{http.Request.Scheme}://{http.Request.Host}/");
-        var script = await conversation.PreviewAsync(baseUri, mac, platform ?? BootPlatform.Unknown, conversation.PreviewPortal(http.Request.Host.Host), ct);
+        var script = await preview.PreviewAsync(baseUri, mac, platform ?? BootPlatform.Unknown, http.Request.Host.Host, ct);
         return Results.Text(script, "text/plain; charset=utf-8");
     }
 }

@@ -1,9 +1,6 @@
 using BladeProvisioner.Data;
 using BladeProvisioner.Web.Errors;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
 namespace BladeProvisioner.Web.Api;

@@ -3,10 +3,7 @@ using BladeProvisioner.Core.Model;
 using BladeProvisioner.Data;
 using BladeProvisioner.Jobs;
 using BladeProvisioner.Web.Errors;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
 namespace BladeProvisioner.Web.Api;

@@ -1,13 +1,11 @@
 using System.Globalization;
+using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Storage.Images;
 using BladeProvisioner.Web.Errors;
 using BladeProvisioner.Web.Uploads;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Routing;
 
 namespace BladeProvisioner.Web.Api;
 
@@ -20,7 +18,7 @@ internal static class UploadsApi
 {
     public const string OffsetHeader = "Upload-Offset";
     public const string LengthHeader = "Upload-Length";
-    private const string UploadNotFound = "UPLOAD_NOT_FOUND";
+    private const string UploadNotFound = ErrorCodes.UploadNotFound;
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -91,12 +89,12 @@ internal static class UploadsApi
         http.Response.Headers[OffsetHeader] = result.Offset.ToString(CultureInfo.InvariantCulture);
         if (result.TooLong)
         {
-            return ApiProblems.From("UPLOAD_TOO_LONG", Core.Errors.ErrorKind.Invalid, $"The upload was declared as {info.Length} bytes.");
+            return ApiProblems.From(ErrorCodes.UploadTooLong, Core.Errors.ErrorKind.Invalid, $"The upload was declared as {info.Length} bytes.");
         }
 
         return result.Accepted
             ? TypedResults.NoContent()
-            : ApiProblems.From("UPLOAD_OFFSET_MISMATCH", Core.Errors.ErrorKind.Conflict, $"The upload is at offset {result.Offset}; resume from there.");
+            : ApiProblems.From(ErrorCodes.UploadOffsetMismatch, Core.Errors.ErrorKind.Conflict, $"The upload is at offset {result.Offset}; resume from there.");
     }
 
     private static async Task<Results<Accepted<UploadFinished>, ProblemHttpResult>> CompleteAsync(
@@ -110,7 +108,7 @@ internal static class UploadsApi
         var offset = await uploads.OffsetAsync(id, ct);
         if (offset != info.Length)
         {
-            return ApiProblems.From("UPLOAD_INCOMPLETE", Core.Errors.ErrorKind.Conflict, $"{offset} of {info.Length} bytes received; resume from {offset}.");
+            return ApiProblems.From(ErrorCodes.UploadIncomplete, Core.Errors.ErrorKind.Conflict, $"{offset} of {info.Length} bytes received; resume from {offset}.");
         }
 
         var sha256 = await uploads.FinishHashAsync(id, ct);

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BladeProvisioner.Web.Auth;
@@ -27,11 +25,12 @@ internal sealed partial class AuthBootstrap(AccountStore accounts, SetupToken se
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "The bootstrap API token from Auth:BootstrapApiToken is registered (admin role)")]
+    [LoggerMessage(EventId = WebEventIds.AuthBootstrapToken, Level = LogLevel.Information, Message = "The bootstrap API token from Auth:BootstrapApiToken is registered (admin role)")]
     private static partial void LogBootstrapToken(ILogger logger);
 
     // The one deliberate exception to "never log a secret": a single-use token that only works while no account exists.
-    [LoggerMessage(EventId = 8002, Level = LogLevel.Warning,
-        Message = "No user account exists yet. Open /setup in a browser and enter this one-time setup token to create the first admin: {SetupToken} (it works once, and only until this process restarts; or run 'users add --name <name> --role admin')")]
+    [LoggerMessage(EventId = WebEventIds.AuthSetupToken, Level = LogLevel.Warning,
+        Message = "No user account exists yet. Open /setup in a browser and enter this one-time setup token to create the first admin: "
+            + "{SetupToken} (it works once, and only until this process restarts; or run 'users add --name <name> --role admin')")]
     private static partial void LogSetupToken(ILogger logger, string setupToken);
 }

@@ -1,11 +1,8 @@
 using System.Security.Claims;
+using BladeProvisioner.Core.Boot;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace BladeProvisioner.Web.Auth;
@@ -101,7 +98,7 @@ public static class AuthHostingExtensions
 
     /// <summary>Paths reachable without signing in.</summary>
     public static bool IsAnonymous(PathString path) =>
-        path.StartsWithSegments("/boot", StringComparison.Ordinal)
+        path.StartsWithSegments(BootUrls.Prefix, StringComparison.Ordinal)
         || path.Equals("/health/live", StringComparison.Ordinal)
         || path.Equals("/health/ready", StringComparison.Ordinal)
         || path.Equals("/metrics", StringComparison.Ordinal)
@@ -120,6 +117,8 @@ public static class AuthHostingExtensions
     {
         context.Response.StatusCode = StatusCodes.Status403Forbidden;
         context.Response.ContentType = "text/html; charset=utf-8";
-        return context.Response.WriteAsync("<!doctype html><title>Not allowed</title><link rel=stylesheet href=/assets/site.css><main class=narrow><h1>Not allowed</h1><p>Your role does not allow this.</p><p><a href=/>Back to the dashboard</a></p></main>");
+        return context.Response.WriteAsync(
+            "<!doctype html><title>Not allowed</title><link rel=stylesheet href=/assets/site.css><main class=narrow><h1>Not allowed</h1>"
+            + "<p>Your role does not allow this.</p><p><a href=/>Back to the dashboard</a></p></main>");
     }
 }

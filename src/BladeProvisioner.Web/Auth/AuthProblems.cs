@@ -1,14 +1,14 @@
+using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Web.Errors;
-using Microsoft.AspNetCore.Http;
 
 namespace BladeProvisioner.Web.Auth;
 
 /// <summary>401 and 403 for the API as ProblemDetails (never a redirect to the login page).</summary>
 internal static class AuthProblems
 {
-    public const string AuthRequired = "AUTH_REQUIRED";
+    public const string AuthRequired = ErrorCodes.AuthRequired;
     public const string Forbidden = "FORBIDDEN";
-    public const string CsrfFailed = "CSRF_FAILED";
+    public const string CsrfFailed = ErrorCodes.CsrfFailed;
 
     public static bool IsApi(HttpContext context) =>
         context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal)

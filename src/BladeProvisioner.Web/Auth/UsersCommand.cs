@@ -1,7 +1,5 @@
 using BladeProvisioner.Data;
 using BladeProvisioner.Web.Api;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace BladeProvisioner.Web.Auth;
 

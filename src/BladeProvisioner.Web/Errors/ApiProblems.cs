@@ -1,5 +1,4 @@
 using BladeProvisioner.Core.Errors;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,7 +1,5 @@
 using BladeProvisioner.Web.Auth;
 using Hangfire;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Routing;
 
 namespace BladeProvisioner.Web.UI;
 

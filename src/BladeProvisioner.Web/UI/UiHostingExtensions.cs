@@ -1,10 +1,5 @@
 using BladeProvisioner.Web.Auth;
 using BladeProvisioner.Web.UI;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace BladeProvisioner.Web;
 

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
-using BladeProvisioner.Storage.Partitioning;
 using BladeProvisioner.Storage.Partitioning.Gpt;
 using BladeProvisioner.Storage.Partitioning.Mbr;
 

@@ -1,5 +1,4 @@
 using BladeProvisioner.Platform.Processes;
-using BladeProvisioner.Storage.Targets;
 using BladeProvisioner.Storage.Targets.Reconciler;
 using BladeProvisioner.Storage.Targets.Tgt;
 using BladeProvisioner.Storage.Tests.Targets.Lab;

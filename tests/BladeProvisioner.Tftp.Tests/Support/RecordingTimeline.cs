@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using BladeProvisioner.Core.Timeline;
 
 namespace BladeProvisioner.Tftp.Tests.Support;

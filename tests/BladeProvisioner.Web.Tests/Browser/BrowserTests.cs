@@ -3,9 +3,9 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using BladeProvisioner.Testing;
+using BladeProvisioner.Web.Tests.Support;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
-using BladeProvisioner.Web.Tests.Support;
 
 namespace BladeProvisioner.Web.Tests.Browser;
 

@@ -31,6 +31,7 @@ log "appliance lab up (bplabb)"
 LAB up --no-build > "$BP_LAB_DIR/bench-lab.env"
 TOKEN=$(cat "$BP_LAB_DIR/bplabb/api-token")
 API=http://127.0.0.1:8482
+# shellcheck disable=SC2034  # v1 is read as well: the lab env must name both versions
 V1=$(sed -n 's/^image_v1=//p' "$BP_LAB_DIR/bench-lab.env")
 V2=$(sed -n 's/^image_v2=//p' "$BP_LAB_DIR/bench-lab.env")
 api() { curl -sS -f -X "$1" -H "Authorization: Bearer $TOKEN" "$API$2"; }

@@ -62,8 +62,10 @@ EOF
 chain blade-${mac:hexhyp}.ipxe || shell
 EOF
     X dnsmasq -C "$S/dnsmasq.conf"
+    # shellcheck disable=SC2016  # expanded by the inner sh, not here
     X setsid sh -c 'echo $$ > "$0"; exec python3 -m http.server 8080 --bind "$1" --directory "$2"' \
         "$S/http.pid" "$SERVER" "$S/http" > "$S/http.log" 2>&1 < /dev/null &
+    # shellcheck disable=SC2016  # expanded by the inner sh, not here
     X setsid sh -c 'echo $$ > "$0"; exec tgtd -f -C "$1" --iscsi portal="$2":3260' \
         "$S/tgtd.pid" $TGT_PORT "$SERVER" > "$S/tgtd.log" 2>&1 < /dev/null &
     local i=0
@@ -108,7 +110,7 @@ down() {
     fi
     for p in http dnsmasq tgtd; do
         local pid; pid=$(cat "$S/$p.pid" 2>/dev/null || true)
-        [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+        if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
     done
     "$LAB/net.sh" down          # stops blades, ends anything left in the namespace
     rm -rf "$S/luns"

@@ -10,7 +10,6 @@ STEP_SECONDS="${1:-6}"
 RATES="${BENCH_DHCP_RATES:-1000 2000 3000 4000 5000 6000 7000 8000 9000 10000 12000 14000}"
 CLIENTS="${BENCH_DHCP_CLIENTS:-2000}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$HERE/../../.." && pwd)"
 WORK="$(mktemp -d /tmp/bpdhcp-bench.XXXXXX)"
 NS_S=bpdhcpS; NS_C=bpdhcpC; IF_S=bpdhcpSa; IF_C=bpdhcpCa
 NET=10.99.32; PREFIX=21; RANGE_FIRST=10.99.32.10; RANGE_LAST=10.99.39.250
@@ -32,7 +31,7 @@ cleanup() {
   ip netns pids "$NS_C" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
   ip netns del "$NS_S" 2>/dev/null || true
   ip netns del "$NS_C" 2>/dev/null || true
-  [ -d "$PGDATA" ] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true
+  if [ -d "$PGDATA" ]; then runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1 || true; fi
   # Keep the raw perfdhcp reports and server logs of the last run for inspection.
   rm -rf /tmp/bpdhcp-bench-last; mkdir -p /tmp/bpdhcp-bench-last
   cp "$WORK"/perfdhcp-* "$WORK"/*.log "$WORK"/*.out /tmp/bpdhcp-bench-last/ 2>/dev/null || true

@@ -60,6 +60,7 @@ declare -A PORT=([ours]=7069 [tftpd-hpa]=6969 [dnsmasq]=69)
 start_server() {
   case "$1" in
     ours)
+      # shellcheck disable=SC2086  # OURS_ENV holds several NAME=value words
       ip netns exec "$NS_S" env ${OURS_ENV:-} dotnet "$WORK/host/TftpBenchHost.dll" --Tftp:Enabled=true "--Tftp:Interfaces:0=$IF_S" \
         "--Tftp:Root=$ROOT" "--Tftp:Port=${PORT[ours]}" >"$WORK/ours.log" 2>&1 &
       ;;
@@ -138,6 +139,7 @@ done
 declare -A TIME
 for case_name in "${CASES[@]}"; do
   for server in "${SERVERS[@]}"; do
+    # shellcheck disable=SC2086  # one word per timing
     TIME[$server,$case_name]=$(printf '%s\n' ${TIMES[$server,$case_name]} | median)
     printf 'bench: %-9s %-8s median %6.3f s  runs%s  failures %d\n' "$server" "$case_name" \
       "${TIME[$server,$case_name]}" "${TIMES[$server,$case_name]}" "${FAILS[$server,$case_name]}" >&2

@@ -19,6 +19,7 @@ public readonly ref struct GptReader(ReadOnlySpan<byte> headerSector, int sector
 
     /// <param name="expectedLba">1 for the primary header, the last LBA for the backup.</param>
     /// <param name="volumeSectors">Volume size in sectors; every LBA in the header must fall inside it.</param>
+    /// <param name="header">The header when the result is <see cref="PartitionTableError.None"/>.</param>
     public PartitionTableError TryReadHeader(long expectedLba, long volumeSectors, out GptHeader? header)
     {
         header = null;

@@ -16,6 +16,7 @@ public readonly ref struct MbrReader(ReadOnlySpan<byte> sector)
         && _sector[MbrLayout.BootSignatureOffset] == 0x55 && _sector[MbrLayout.BootSignatureOffset + 1] == 0xAA;
 
     /// <param name="volumeSectors">Size of the volume in 512-byte sectors: no partition may end beyond it.</param>
+    /// <param name="table">The table when the result is <see cref="PartitionTableError.None"/>.</param>
     public PartitionTableError TryRead(long volumeSectors, out MbrPartitionTable? table)
     {
         table = null;

@@ -132,12 +132,12 @@ public sealed partial class LioDriver : ITargetDriver
         return steps;
     }
 
-    [LoggerMessage(EventId = 5170, Level = LogLevel.Information, Message = "LIO target {TargetIqn}: creating")]
+    [LoggerMessage(EventId = StorageEventIds.LioCreating, Level = LogLevel.Information, Message = "LIO target {TargetIqn}: creating")]
     private static partial void LogCreating(ILogger logger, string targetIqn);
 
-    [LoggerMessage(EventId = 5171, Level = LogLevel.Warning, Message = "LIO target {TargetIqn}: LUN differs, making it again")]
+    [LoggerMessage(EventId = StorageEventIds.LioRecreating, Level = LogLevel.Warning, Message = "LIO target {TargetIqn}: LUN differs, making it again")]
     private static partial void LogRecreating(ILogger logger, string targetIqn);
 
-    [LoggerMessage(EventId = 5172, Level = LogLevel.Information, Message = "LIO target {TargetIqn} removed")]
+    [LoggerMessage(EventId = StorageEventIds.LioRemoved, Level = LogLevel.Information, Message = "LIO target {TargetIqn} removed")]
     private static partial void LogRemoved(ILogger logger, string targetIqn);
 }

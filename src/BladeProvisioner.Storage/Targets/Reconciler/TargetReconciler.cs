@@ -152,19 +152,19 @@ public sealed partial class TargetReconciler(
         s.TargetIqn, s.Lun.ToString(CultureInfo.InvariantCulture), s.BackingPath, s.ScsiSerial, s.Wwn, s.InitiatorIqn,
         s.ChapUser, s.ChapSecret, s.MutualChapUser ?? string.Empty, s.MutualChapSecret ?? string.Empty);
 
-    [LoggerMessage(EventId = 5200, Level = LogLevel.Warning, Message = "Target {TargetIqn} drifted: {Differences}")]
+    [LoggerMessage(EventId = StorageEventIds.ReconcileDrift, Level = LogLevel.Warning, Message = "Target {TargetIqn} drifted: {Differences}")]
     private static partial void LogDrift(ILogger logger, string targetIqn, string differences);
 
-    [LoggerMessage(EventId = 5201, Level = LogLevel.Error, Message = "Target {TargetIqn} could not be reconciled")]
+    [LoggerMessage(EventId = StorageEventIds.ReconcileEnsureFailed, Level = LogLevel.Error, Message = "Target {TargetIqn} could not be reconciled")]
     private static partial void LogEnsureFailed(ILogger logger, string targetIqn, Exception exception);
 
-    [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "Target {TargetIqn} is live but not in the database; left alone")]
+    [LoggerMessage(EventId = StorageEventIds.ReconcileUnknown, Level = LogLevel.Warning, Message = "Target {TargetIqn} is live but not in the database; left alone")]
     private static partial void LogUnknown(ILogger logger, string targetIqn);
 
-    [LoggerMessage(EventId = 5203, Level = LogLevel.Warning, Message = "Target {TargetIqn} was not in the database and was removed")]
+    [LoggerMessage(EventId = StorageEventIds.ReconcileRemovedUnknown, Level = LogLevel.Warning, Message = "Target {TargetIqn} was not in the database and was removed")]
     private static partial void LogRemovedUnknown(ILogger logger, string targetIqn);
 
-    [LoggerMessage(EventId = 5204, Level = LogLevel.Information,
+    [LoggerMessage(EventId = StorageEventIds.ReconcilePass, Level = LogLevel.Information,
         Message = "Targets reconciled: {InSync} in sync, {Missing} missing, {Changed} changed, {Unknown} unknown, {Removed} removed, {Failed} failed in {ElapsedMs:F0} ms")]
     private static partial void LogPass(
         ILogger logger, int inSync, int missing, int changed, int unknown, int removed, int failed, double elapsedMs);

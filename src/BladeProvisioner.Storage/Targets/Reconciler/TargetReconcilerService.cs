@@ -35,9 +35,6 @@ internal sealed partial class TargetReconcilerService : BackgroundService
         _trigger = trigger;
         _options = options;
         _logger = logger;
-
-        // Hosted services are all constructed before any starts, so the gate exists before anyone waits on it.
-        readiness.Register(ReadinessGate);
     }
 
     public ReconcileReport? LastReport { get; private set; }
@@ -87,9 +84,9 @@ internal sealed partial class TargetReconcilerService : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 5210, Level = LogLevel.Warning, Message = "Target service not answering yet; reconcile deferred")]
+    [LoggerMessage(EventId = StorageEventIds.ReconcilerNotRunning, Level = LogLevel.Warning, Message = "Target service not answering yet; reconcile deferred")]
     private static partial void LogNotRunning(ILogger logger);
 
-    [LoggerMessage(EventId = 5211, Level = LogLevel.Error, Message = "Reconcile pass failed; retrying")]
+    [LoggerMessage(EventId = StorageEventIds.ReconcilerPassFailed, Level = LogLevel.Error, Message = "Reconcile pass failed; retrying")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);
 }

@@ -43,7 +43,12 @@ public sealed partial class TgtDriver
         }
     }
 
+    /// <param name="target">The target as tgtd shows it now.</param>
+    /// <param name="accounts">The CHAP accounts tgtd has.</param>
     /// <param name="user">Desired account for this direction; null: none (mutual CHAP off).</param>
+    /// <param name="secret">The account's secret (never logged).</param>
+    /// <param name="outgoing">Mutual CHAP (the target's own account) rather than the initiator's.</param>
+    /// <param name="ct">Cancels the tgtadm calls.</param>
     private async Task EnsureChapAsync(
         TgtShowParser.Target target, HashSet<string> accounts, string? user, string? secret, bool outgoing, CancellationToken ct)
     {
@@ -104,7 +109,7 @@ public sealed partial class TgtDriver
     /// <summary>
     /// tgt cannot change a password in place and never shows one, so the account is deleted and made again. For
     /// a bound incoming account a lock account with a random secret is bound meanwhile: it keeps CHAP required.
-    /// Leaves <paramref name="bound"/> holding the account only if it is bound again on return.
+    /// Leaves the target's bound set holding the account only if it is bound again on return.
     /// </summary>
     private async Task ReplaceAccountAsync(
         TgtShowParser.Target target, string user, string secret, bool outgoing, bool wasBound, CancellationToken ct)

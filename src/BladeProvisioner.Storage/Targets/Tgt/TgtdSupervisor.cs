@@ -144,21 +144,21 @@ internal sealed partial class TgtdSupervisor(
 
     private static string Tail(string text) => text.Length <= 300 ? text.Trim() : text[^300..].Trim();
 
-    [LoggerMessage(EventId = 5150, Level = LogLevel.Information, Message = "Starting tgtd, portal {Address}:{Port}, namespace {Namespace}")]
+    [LoggerMessage(EventId = StorageEventIds.TgtdStarting, Level = LogLevel.Information, Message = "Starting tgtd, portal {Address}:{Port}, namespace {Namespace}")]
     private static partial void LogStarting(ILogger logger, string address, int port, string @namespace);
 
-    [LoggerMessage(EventId = 5151, Level = LogLevel.Error, Message = "tgtd exited with code {ExitCode}; restarting. {StandardError}")]
+    [LoggerMessage(EventId = StorageEventIds.TgtdExited, Level = LogLevel.Error, Message = "tgtd exited with code {ExitCode}; restarting. {StandardError}")]
     private static partial void LogExited(ILogger logger, int exitCode, string standardError);
 
-    [LoggerMessage(EventId = 5155, Level = LogLevel.Information, Message = "tgtd: {Line}")]
+    [LoggerMessage(EventId = StorageEventIds.TgtdSays, Level = LogLevel.Information, Message = "tgtd: {Line}")]
     private static partial void LogTgtdSays(ILogger logger, string line);
 
-    [LoggerMessage(EventId = 5152, Level = LogLevel.Error, Message = "tgtd could not be started")]
+    [LoggerMessage(EventId = StorageEventIds.TgtdStartFailed, Level = LogLevel.Error, Message = "tgtd could not be started")]
     private static partial void LogStartFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 5153, Level = LogLevel.Information, Message = "tgtd stopped")]
+    [LoggerMessage(EventId = StorageEventIds.TgtdStopped, Level = LogLevel.Information, Message = "tgtd stopped")]
     private static partial void LogStopped(ILogger logger);
 
-    [LoggerMessage(EventId = 5154, Level = LogLevel.Warning, Message = "tgtd could not be stopped cleanly")]
+    [LoggerMessage(EventId = StorageEventIds.TgtdStopFailed, Level = LogLevel.Warning, Message = "tgtd could not be stopped cleanly")]
     private static partial void LogStopFailed(ILogger logger, Exception exception);
 }

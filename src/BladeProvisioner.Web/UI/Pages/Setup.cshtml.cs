@@ -3,7 +3,6 @@ using BladeProvisioner.Web.Api;
 using BladeProvisioner.Web.Auth;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.Extensions.Logging;
 
 namespace BladeProvisioner.Web.UI.Pages;
 

@@ -6,7 +6,6 @@ using BladeProvisioner.Platform.Processes;
 using BladeProvisioner.Storage.Targets;
 using BladeProvisioner.Storage.Targets.Tgt;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace BladeProvisioner.Storage.Tests.Targets.Lab;
 

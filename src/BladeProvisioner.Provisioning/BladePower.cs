@@ -3,7 +3,7 @@ using BladeProvisioner.Core.Security;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Power;
 
-namespace BladeProvisioner.Boot.Provisioning;
+namespace BladeProvisioner.Provisioning;
 
 /// <summary>
 /// Restarts a blade through its BMC (IPMI or Redfish) with next boot = PXE, decrypting its BMC password only for the

@@ -1,4 +1,5 @@
 using BladeProvisioner.Core.Errors;
+using BladeProvisioner.Core.Leases;
 using BladeProvisioner.Core.Lifecycle;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Timeline;
@@ -7,14 +8,15 @@ using BladeProvisioner.Jobs;
 using BladeProvisioner.Storage.Targets;
 using Microsoft.EntityFrameworkCore;
 
-namespace BladeProvisioner.Boot.Provisioning;
+namespace BladeProvisioner.Provisioning;
 
 /// <summary>
 /// Removes what provisioning made, safest first: the target (no initiator can log in any more), then the volume file,
 /// then the volume row, then the blade's leases; the blade returns to Discovered with no image assigned, so its next
 /// boot shows the menu. Every step is idempotent, so an interrupted decommission finishes when the job resumes.
 /// </summary>
-internal sealed class DecommissionBladeJob(IDbContextFactory<ApplianceDbContext> contexts, ITargetDriver targets, TimeProvider time) : IJobHandler
+internal sealed class DecommissionBladeJob(
+    IDbContextFactory<ApplianceDbContext> contexts, ITargetDriver targets, ILeaseDirectory leases, TimeProvider time) : IJobHandler
 {
     private static readonly TimeSpan CloneStopTimeout = TimeSpan.FromMinutes(5);
 
@@ -38,15 +40,15 @@ internal sealed class DecommissionBladeJob(IDbContextFactory<ApplianceDbContext>
             await db.SaveChangesAsync(cancellationToken);
             context.Timeline.Record(new TimelineRecord("storage", "volume.deleted", $"Target {volume.TargetIqn} removed and volume file deleted")
             {
-                BladeId = blade.Id, BootVolumeId = volume.Id, JobId = context.JobId,
+                BladeId = blade.Id,
+                BootVolumeId = volume.Id,
+                JobId = context.JobId,
             });
         }
 
         await context.ReportAsync(2, 4, cancellationToken: cancellationToken);
         var now = time.GetUtcNow();
-        var released = await db.DhcpLeases
-            .Where(l => l.Mac == blade.BootMac && (l.State == DhcpLeaseState.Bound || l.State == DhcpLeaseState.Offered))
-            .ExecuteUpdateAsync(s => s.SetProperty(l => l.State, DhcpLeaseState.Released).SetProperty(l => l.ExpiresAt, now).SetProperty(l => l.UpdatedAt, now), cancellationToken);
+        var released = await leases.ReleaseAllAsync(blade.BootMac, cancellationToken);
         await context.ReportAsync(3, 4, cancellationToken: cancellationToken);
 
         blade.AssignedImageId = null;
@@ -74,7 +76,7 @@ internal sealed class DecommissionBladeJob(IDbContextFactory<ApplianceDbContext>
 
             if (time.GetUtcNow() > deadline)
             {
-                throw DomainException.Conflict("CLONE_STILL_RUNNING", $"The clone of blade {bladeId} did not stop within {CloneStopTimeout}; retry the decommission.");
+                throw DomainException.Conflict(ErrorCodes.CloneStillRunning, $"The clone of blade {bladeId} did not stop within {CloneStopTimeout}; retry the decommission.");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);

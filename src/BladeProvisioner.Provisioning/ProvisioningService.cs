@@ -10,7 +10,7 @@ using BladeProvisioner.Storage.Volumes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace BladeProvisioner.Boot.Provisioning;
+namespace BladeProvisioner.Provisioning;
 
 /// <summary>
 /// Starts provisioning and decommissioning. Each records its intent in one transaction — the volume row with its
@@ -66,7 +66,7 @@ public sealed class ProvisioningService(
             throw DomainException.Invalid(ErrorCodes.VolumeTooSmall, $"{image.DisplayName} needs a volume of at least {minimum} bytes; {size} was asked for.");
         }
 
-        blade.InitiatorIqn ??= iqns.Initiator(blade.BootMac);
+        blade.InitiatorIqn ??= iqns.Initiator(MacAddress.Parse(blade.BootMac));
         var mutual = volumeOptions.Value.MutualChap;
         var now = time.GetUtcNow();
         var volume = new BootVolume
@@ -91,7 +91,10 @@ public sealed class ProvisioningService(
 
         var job = jobs.NewRow(new JobRequest(ProvisioningJobs.Provision, new ProvisionParameters(blade.Id, volume.Id, image.Id))
         {
-            BladeId = blade.Id, DonorImageId = image.Id, BootVolumeId = volume.Id, CreatedBy = actor,
+            BladeId = blade.Id,
+            DonorImageId = image.Id,
+            BootVolumeId = volume.Id,
+            CreatedBy = actor,
         });
         job.ProgressTotal = image.VirtualSize;
         db.Jobs.Add(job);

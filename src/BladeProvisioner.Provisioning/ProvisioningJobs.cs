@@ -1,7 +1,7 @@
-namespace BladeProvisioner.Boot.Provisioning;
+namespace BladeProvisioner.Provisioning;
 
 /// <summary>Job kinds and their parameters.</summary>
-internal static class ProvisioningJobs
+public static class ProvisioningJobs
 {
     public const string Provision = "volume.clone";
     public const string Decommission = "blade.decommission";

@@ -12,7 +12,7 @@ using BladeProvisioner.Storage.Targets;
 using BladeProvisioner.Storage.Volumes;
 using Microsoft.EntityFrameworkCore;
 
-namespace BladeProvisioner.Boot.Provisioning;
+namespace BladeProvisioner.Provisioning;
 
 /// <summary>
 /// Donor → blade LUN: copy (reflink or sparse, resumable), personalise the partition table, verify block 0 and the
@@ -69,7 +69,9 @@ internal sealed class ProvisionBladeJob(
         await db.SaveChangesAsync(CancellationToken.None);
         context.Timeline.Record(new TimelineRecord("storage", "volume.exported", $"Target {volume.TargetIqn} LUN {volume.Lun} serial {volume.ScsiSerial} exported to {blade.InitiatorIqn}")
         {
-            BladeId = blade.Id, BootVolumeId = volume.Id, JobId = context.JobId,
+            BladeId = blade.Id,
+            BootVolumeId = volume.Id,
+            JobId = context.JobId,
         });
 
         await RestartAsync(context, blade, cancellationToken);
@@ -117,7 +119,7 @@ internal sealed class ProvisionBladeJob(
         // What was copied is what the donor version is: a changed or damaged donor file fails the clone.
         if (image.Sha256 is not null && result.Sha256 is not null && !string.Equals(result.Sha256, image.Sha256, StringComparison.Ordinal))
         {
-            throw DomainException.Conflict("DONOR_CHECKSUM_MISMATCH", $"{image.DisplayName} no longer matches its SHA-256 ({result.Sha256} ≠ {image.Sha256}); the clone was discarded.");
+            throw DomainException.Conflict(ErrorCodes.DonorChecksumMismatch, $"{image.DisplayName} no longer matches its SHA-256 ({result.Sha256} ≠ {image.Sha256}); the clone was discarded.");
         }
 
         volume.State = BootVolumeState.Verifying;
@@ -127,9 +129,13 @@ internal sealed class ProvisionBladeJob(
         volume.State = BootVolumeState.Ready;
         await db.SaveChangesAsync(ct);
         await context.ReportAsync(result.BytesTotal, result.BytesTotal, new ProvisionCheckpoint(result.BytesTotal, PhaseVerified), ct);
-        context.Timeline.Record(new TimelineRecord("storage", "volume.cloned", $"{image.DisplayName} cloned{(result.Reflinked ? " by reflink" : string.Empty)} in {result.Elapsed.TotalSeconds:F1} s; disk id {personalised.DiskIdentifierAfter}")
+        var how = result.Reflinked ? " by reflink" : string.Empty;
+        var summary = $"{image.DisplayName} cloned{how} in {result.Elapsed.TotalSeconds:F1} s; disk id {personalised.DiskIdentifierAfter}";
+        context.Timeline.Record(new TimelineRecord("storage", "volume.cloned", summary)
         {
-            BladeId = volume.BladeId, BootVolumeId = volume.Id, JobId = context.JobId,
+            BladeId = volume.BladeId,
+            BootVolumeId = volume.Id,
+            JobId = context.JobId,
             Details = new Dictionary<string, object?>
             {
                 ["reflinked"] = result.Reflinked,

@@ -1,10 +1,12 @@
+using BladeProvisioner.Core.Configuration;
+using BladeProvisioner.Core.Naming;
 using BladeProvisioner.Jobs;
-using BladeProvisioner.Storage.Partitioning;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
-namespace BladeProvisioner.Boot.Provisioning;
+namespace BladeProvisioner.Provisioning;
 
 public static class ProvisioningHostingExtensions
 {
@@ -12,7 +14,8 @@ public static class ProvisioningHostingExtensions
     public static IHostApplicationBuilder AddProvisioning(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.TryAddSingleton<VolumePartitioner>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(sp => IqnFactory.For(sp.GetRequiredService<IOptions<ApplianceOptions>>().Value));
         builder.Services.TryAddSingleton<ProvisioningService>();
         builder.Services.TryAddSingleton<BladePower>();
         builder.Services.AddJobHandler<ProvisionBladeJob>();

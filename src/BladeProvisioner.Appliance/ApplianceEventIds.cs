@@ -1,0 +1,12 @@
+namespace BladeProvisioner.Appliance;
+
+/// <summary>
+/// The Appliance module's <c>[LoggerMessage]</c> event ids, in one place so that they stay unique and stable (a test checks
+/// uniqueness across every BladeProvisioner assembly). Never reuse or renumber one: log queries match on them.
+/// </summary>
+internal static class ApplianceEventIds
+{
+    // Hosting/IpxeBinaries
+    public const int IpxeMissing = 101;
+    public const int IpxeCopied = 102;
+}

@@ -1,0 +1,42 @@
+using BladeProvisioner.Jobs;
+using BladeProvisioner.Storage.Cloning;
+using BladeProvisioner.Storage.Images;
+using BladeProvisioner.Storage.Partitioning;
+using BladeProvisioner.Storage.Targets;
+using BladeProvisioner.Storage.Volumes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace BladeProvisioner.Storage;
+
+public static class StorageHostingExtensions
+{
+    /// <summary>
+    /// Everything that holds blade data: the donor image store and its import job, the clone engine and partition
+    /// rewriter (shared by imports and volume clones), volume paths with the database as the source of the targets
+    /// that must be live, and the iSCSI targets with their reconciler (readiness gate "targets").
+    /// </summary>
+    public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        services.AddOptions<CloneOptions>().BindConfiguration(CloneOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<VolumeCopier>();
+        services.TryAddSingleton<VolumePartitioner>();
+
+        services.AddOptions<ImageStoreOptions>().BindConfiguration(ImageStoreOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<ImageStore>();
+        services.TryAddSingleton<ImageProbe>();
+        services.TryAddSingleton<ImagePreflight>();
+        services.TryAddSingleton<ImageService>();
+        services.AddJobHandler<ImportImageJob>();
+
+        services.AddOptions<VolumeOptions>().BindConfiguration(VolumeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<VolumePaths>();
+        services.TryAddSingleton<IDesiredTargetSource, DatabaseTargetSource>();
+
+        return builder.AddTargets();
+    }
+}
