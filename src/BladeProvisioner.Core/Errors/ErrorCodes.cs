@@ -22,6 +22,7 @@ public static class ErrorCodes
     public const string ImageFormatUnsupported = "IMAGE_FORMAT_UNSUPPORTED";
     public const string ImageIllegalState = "IMAGE_ILLEGAL_STATE";
     public const string ImagePlatformMismatch = "IMAGE_PLATFORM_MISMATCH";
+    public const string ImageExternalReference = "IMAGE_EXTERNAL_REFERENCE";
 
     public const string ZeroTouchRuleNotFound = "ZERO_TOUCH_RULE_NOT_FOUND";
     public const string ZeroTouchRuleExists = "ZERO_TOUCH_RULE_EXISTS";
