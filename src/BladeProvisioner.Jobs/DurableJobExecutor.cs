@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BladeProvisioner.Core.Configuration;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
@@ -29,6 +30,7 @@ public sealed partial class DurableJobExecutor
     private readonly IOptions<JobsOptions> _options;
     private readonly IOptions<ApplianceOptions> _appliance;
     private readonly ILogger<DurableJobExecutor> _logger;
+    private readonly JobsTelemetry _telemetry;
 
     internal DurableJobExecutor(
         NpgsqlDataSource dataSource,
@@ -37,7 +39,8 @@ public sealed partial class DurableJobExecutor
         ITimeline timeline,
         IOptions<JobsOptions> options,
         IOptions<ApplianceOptions> appliance,
-        ILogger<DurableJobExecutor> logger)
+        ILogger<DurableJobExecutor> logger,
+        JobsTelemetry telemetry)
     {
         _dataSource = dataSource;
         _rows = rows;
@@ -46,6 +49,7 @@ public sealed partial class DurableJobExecutor
         _options = options;
         _appliance = appliance;
         _logger = logger;
+        _telemetry = telemetry;
     }
 
     /// <summary>
@@ -118,34 +122,43 @@ public sealed partial class DurableJobExecutor
         });
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(shutdown, userCancel.Token);
+        using var activity = JobsTelemetry.StartRun(jobId, row.Kind, attempt, recovering);
+        var started = Stopwatch.GetTimestamp();
         try
         {
             await handler.RunAsync(jobContext, linked.Token);
             await FinishAsync(conn, row, JobState.Succeeded, null, null);
+            _telemetry.Finished(row.Kind, JobState.Succeeded, Stopwatch.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested && !userCancel.IsCancellationRequested)
         {
             // The appliance is stopping: leave the row Running; it is resumed after restart.
             LogInterrupted(_logger, jobId);
+            activity?.SetStatus(ActivityStatusCode.Error, "interrupted by shutdown");
             throw;
         }
         catch (OperationCanceledException) when (userCancel.IsCancellationRequested)
         {
             await CleanupAsync(handler, jobContext);
             await FinishAsync(conn, row, JobState.Cancelled, "Cancelled by request.", null);
+            _telemetry.Finished(row.Kind, JobState.Cancelled, Stopwatch.GetElapsedTime(started));
         }
         catch (DomainException ex)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
             await CleanupAsync(handler, jobContext);
             await FinishAsync(conn, row, JobState.Failed, ex.Message, ex.Code);
+            _telemetry.Finished(row.Kind, JobState.Failed, Stopwatch.GetElapsedTime(started));
         }
 #pragma warning disable CA1031 // A job's failure is recorded on its row; it must not escape into the engine.
         catch (Exception ex) when (ex is not OperationCanceledException)
 #pragma warning restore CA1031
         {
             LogFailed(_logger, ex, jobId, row.Kind);
+            activity?.SetStatus(ActivityStatusCode.Error, ErrorCodes.Internal);
             await CleanupAsync(handler, jobContext);
             await FinishAsync(conn, row, JobState.Failed, ex.Message, ErrorCodes.Internal);
+            _telemetry.Finished(row.Kind, JobState.Failed, Stopwatch.GetElapsedTime(started));
         }
     }
 

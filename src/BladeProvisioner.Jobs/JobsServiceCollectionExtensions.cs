@@ -62,6 +62,7 @@ public static class JobsServiceCollectionExtensions
         });
 
         services.AddSingleton<JobRowStore>();
+        services.AddSingleton<JobsTelemetry>();
         services.AddSingleton<JobHandlerRegistry>();
         services.AddTransient(sp => new DurableJobExecutor(
             sp.GetRequiredService<NpgsqlDataSource>(),
@@ -70,7 +71,8 @@ public static class JobsServiceCollectionExtensions
             sp.GetRequiredService<ITimeline>(),
             sp.GetRequiredService<IOptions<JobsOptions>>(),
             sp.GetRequiredService<IOptions<ApplianceOptions>>(),
-            sp.GetRequiredService<ILogger<DurableJobExecutor>>()));
+            sp.GetRequiredService<ILogger<DurableJobExecutor>>(),
+            sp.GetRequiredService<JobsTelemetry>()));
         services.AddSingleton(sp => new JobService(
             sp.GetRequiredService<IDbContextFactory<ApplianceDbContext>>(),
             sp.GetRequiredService<IBackgroundJobClient>(),

@@ -164,7 +164,7 @@ public sealed class ApiTests(PostgresServer postgres)
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready", ct)).StatusCode);
         var metrics = await client.GetStringAsync("/metrics", ct);
-        Assert.Contains("bp_ready 1", metrics, StringComparison.Ordinal);
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"^bp_ready\{[^}]*\} 1$", System.Text.RegularExpressions.RegexOptions.Multiline), metrics);
         var openapi = await client.GetStringAsync("/openapi/v1.json", ct);
         Assert.Contains("/api/blades", openapi, StringComparison.Ordinal);
         Assert.Contains("/api/jobs/{id}/cancel", openapi, StringComparison.Ordinal);

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace BladeProvisioner.Appliance.Tests;
 
 /// <summary>The appliance in-process on a fresh database of the test cluster and a temporary data directory.</summary>
-internal sealed class ApplianceFactory(string connectionString) : WebApplicationFactory<Program>
+internal sealed class ApplianceFactory(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
+    : WebApplicationFactory<Program>
 {
     private readonly TempDirectory _data = new("bp-api");
     private readonly TgtInstance _tgt = TgtInstance.Claim();
@@ -31,6 +32,11 @@ internal sealed class ApplianceFactory(string connectionString) : WebApplication
         builder.UseSetting("Auth:BootstrapApiToken", ApiToken);
         builder.UseSetting("Appliance:NodeName", "api-test-" + Guid.NewGuid().ToString("N")[..8]);
         foreach (var (key, value) in _tgt.Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             builder.UseSetting(key, value);
         }

@@ -1,6 +1,5 @@
 using BladeProvisioner.Core.Configuration;
 using BladeProvisioner.Core.Readiness;
-using BladeProvisioner.Platform.Metrics;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BladeProvisioner.Appliance.Hosting;
@@ -20,8 +19,8 @@ internal static class ApplianceDefaults
         var appliance = builder.Configuration.GetSection(ApplianceOptions.Section).Get<ApplianceOptions>() ?? new ApplianceOptions();
         builder.Configuration["Tftp:Root"] = IpxeBinaries.TftpRoot(builder.Configuration, appliance);
         builder.Services.AddHostedService<IpxeBinaries>();
-        builder.Services.AddSingleton<PrometheusExporter>();
         builder.Services.AddSingleton<ApplianceMetrics>();
+        builder.AddApplianceTelemetry();
         return builder;
     }
 
@@ -48,7 +47,7 @@ internal static class ApplianceDefaults
         return app;
     }
 
-    /// <summary><c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c> (Prometheus text).</summary>
+    /// <summary><c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c> (Prometheus text, from OpenTelemetry).</summary>
     public static WebApplication MapHealthAndMetrics(this WebApplication app)
     {
         app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" })).WithTags("Health").ExcludeFromDescription();
@@ -57,8 +56,7 @@ internal static class ApplianceDefaults
                 ? TypedResults.Ok(new ReadyStatus("ready", []))
                 : TypedResults.Json(new ReadyStatus("starting", readiness.Pending), statusCode: StatusCodes.Status503ServiceUnavailable))
             .WithTags("Health").ExcludeFromDescription();
-        app.MapGet("/metrics", (PrometheusExporter exporter) => TypedResults.Text(exporter.Scrape(), "text/plain; version=0.0.4; charset=utf-8"))
-            .ExcludeFromDescription();
+        app.MapMetrics();
         return app;
     }
 

@@ -11,9 +11,9 @@ internal sealed class ApplianceMetrics
     public ApplianceMetrics(IMeterFactory meters, ApplianceReadiness readiness, IDbContextFactory<ApplianceDbContext> contexts)
     {
         var meter = meters.Create("BladeProvisioner.Appliance");
-        meter.CreateObservableGauge("bp_ready", () => readiness.IsReady ? 1 : 0, description: "1 when the appliance answers blades");
-        meter.CreateObservableGauge("bp_blades", () => Counts(contexts, db => db.Blades.GroupBy(b => b.State).Select(g => new { Key = g.Key.ToString(), Count = g.Count() }).ToList().Select(x => (x.Key, x.Count)), readiness), description: "Blades by state");
-        meter.CreateObservableGauge("bp_jobs", () => Counts(contexts, db => db.Jobs.GroupBy(j => j.State).Select(g => new { Key = g.Key.ToString(), Count = g.Count() }).ToList().Select(x => (x.Key, x.Count)), readiness), description: "Jobs by state");
+        meter.CreateObservableGauge("bp.ready", () => readiness.IsReady ? 1 : 0, description: "1 when the appliance answers blades");
+        meter.CreateObservableGauge("bp.blades", () => Counts(contexts, db => db.Blades.GroupBy(b => b.State).Select(g => new { Key = g.Key.ToString(), Count = g.Count() }).ToList().Select(x => (x.Key, x.Count)), readiness), description: "Blades by state");
+        meter.CreateObservableGauge("bp.jobs", () => Counts(contexts, db => db.Jobs.GroupBy(j => j.State).Select(g => new { Key = g.Key.ToString(), Count = g.Count() }).ToList().Select(x => (x.Key, x.Count)), readiness), description: "Jobs by state");
     }
 
     private static IEnumerable<Measurement<int>> Counts(

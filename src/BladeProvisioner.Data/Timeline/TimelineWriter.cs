@@ -43,8 +43,8 @@ internal sealed partial class TimelineWriter : BackgroundService, ITimeline
         _time = time;
         _logger = logger;
         var meter = meters.Create("BladeProvisioner.Timeline");
-        _written = meter.CreateCounter<long>("bp_timeline_events_written_total", description: "Timeline events stored");
-        _dropped = meter.CreateCounter<long>("bp_timeline_events_dropped_total", description: "Timeline events dropped because the queue was full");
+        _written = meter.CreateCounter<long>("bp.timeline.events.written", description: "Timeline events stored");
+        _dropped = meter.CreateCounter<long>("bp.timeline.events.dropped", description: "Timeline events dropped because the queue was full");
     }
 
     public void Record(TimelineRecord record)

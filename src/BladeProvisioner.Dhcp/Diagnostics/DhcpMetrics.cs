@@ -29,7 +29,9 @@ internal sealed class DhcpMetrics : IDisposable
         _naks = _meter.CreateCounter<long>("bp.dhcp.naks", description: "DHCPNAKs sent");
         _commits = _meter.CreateCounter<long>("bp.dhcp.lease.commits", description: "Lease writes made durable");
         _commitFailures = _meter.CreateCounter<long>("bp.dhcp.lease.commit_failures", description: "Lease writes the database did not commit");
-        _batchSize = _meter.CreateHistogram<int>("bp.dhcp.lease.batch_size", description: "Lease writes per group commit");
+        _batchSize = _meter.CreateHistogram(
+            "bp.dhcp.lease.batch_size", unit: "{lease}", description: "Lease writes per group commit",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] });
         _probes = _meter.CreateCounter<long>("bp.dhcp.probes", description: "Probe-before-offer results");
     }
 

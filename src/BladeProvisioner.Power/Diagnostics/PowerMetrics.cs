@@ -17,8 +17,10 @@ internal sealed class PowerMetrics : IDisposable
     {
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _restarts = _meter.CreateCounter<long>("power.restarts", description: "Restart requests, by driver and outcome");
-        _duration = _meter.CreateHistogram<double>("power.restart.duration", unit: "s", description: "Time to set the boot device and restart");
+        _restarts = _meter.CreateCounter<long>("bp.power.restarts", description: "Restart requests, by driver and outcome");
+        _duration = _meter.CreateHistogram(
+            "bp.power.restart.duration", unit: "s", description: "Time to set the boot device and restart",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
     }
 
     public void Restarted(string driver, string outcome, TimeSpan elapsed)

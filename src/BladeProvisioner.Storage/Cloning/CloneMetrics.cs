@@ -8,14 +8,14 @@ internal static class CloneMetrics
     private static readonly Meter Meter = new("BladeProvisioner.Storage");
 
     public static readonly UpDownCounter<long> Active =
-        Meter.CreateUpDownCounter<long>("bladeprovisioner.storage.clone.active", description: "Copies running now.");
+        Meter.CreateUpDownCounter<long>("bp.storage.clone.active", description: "Copies running now.");
 
     public static readonly Counter<long> Waiting =
-        Meter.CreateCounter<long>("bladeprovisioner.storage.clone.waited", description: "Copies that had to wait for a slot.");
+        Meter.CreateCounter<long>("bp.storage.clone.waited", description: "Copies that had to wait for a slot.");
 
     public static readonly Counter<long> BytesWritten =
-        Meter.CreateCounter<long>("bladeprovisioner.storage.clone.bytes_written", "By", "Data bytes written by copies.");
+        Meter.CreateCounter<long>("bp.storage.clone.written", "By", "Data bytes written by copies.");
 
     public static readonly Counter<long> Completed =
-        Meter.CreateCounter<long>("bladeprovisioner.storage.clone.completed", description: "Copies finished, by mode and outcome.");
+        Meter.CreateCounter<long>("bp.storage.clone.completed", description: "Copies finished, by mode and outcome.");
 }

@@ -33,15 +33,15 @@ internal sealed class TftpMetrics : IDisposable
     {
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _started = _meter.CreateCounter<long>("tftp.transfers.started", description: "Read requests accepted");
-        _completed = _meter.CreateCounter<long>("tftp.transfers.completed", description: "Transfers whose last block was acknowledged");
-        _failed = _meter.CreateCounter<long>("tftp.transfers.failed", description: "Transfers that ended without completing");
-        _bytesSent = _meter.CreateCounter<long>("tftp.bytes.sent", unit: "By", description: "File bytes sent, retransmissions included");
-        _retransmits = _meter.CreateCounter<long>("tftp.retransmits", description: "DATA/OACK packets sent again");
-        _malformed = _meter.CreateCounter<long>("tftp.packets.malformed", description: "Malformed or unexpected packets, by action");
-        _refused = _meter.CreateCounter<long>("tftp.transfers.refused", description: "Read requests refused for a transfer limit, by limit");
-        _expired = _meter.CreateCounter<long>("tftp.transfers.expired", description: "Transfers ended for running longer than Tftp:MaxTransferDuration");
-        _active = _meter.CreateUpDownCounter<long>("tftp.sessions.active", description: "Transfers in progress");
+        _started = _meter.CreateCounter<long>("bp.tftp.transfers.started", description: "Read requests accepted");
+        _completed = _meter.CreateCounter<long>("bp.tftp.transfers.completed", description: "Transfers whose last block was acknowledged");
+        _failed = _meter.CreateCounter<long>("bp.tftp.transfers.failed", description: "Transfers that ended without completing");
+        _bytesSent = _meter.CreateCounter<long>("bp.tftp.sent", unit: "By", description: "File bytes sent, retransmissions included");
+        _retransmits = _meter.CreateCounter<long>("bp.tftp.retransmits", description: "DATA/OACK packets sent again");
+        _malformed = _meter.CreateCounter<long>("bp.tftp.packets.malformed", description: "Malformed or unexpected packets, by action");
+        _refused = _meter.CreateCounter<long>("bp.tftp.transfers.refused", description: "Read requests refused for a transfer limit, by limit");
+        _expired = _meter.CreateCounter<long>("bp.tftp.transfers.expired", description: "Transfers ended for running longer than Tftp:MaxTransferDuration");
+        _active = _meter.CreateUpDownCounter<long>("bp.tftp.sessions.active", description: "Transfers in progress");
     }
 
     public long Started => Interlocked.Read(ref _startedTotal);

@@ -16,7 +16,8 @@ internal static class TargetMetrics
         "bp.targets.reconcile.failures", description: "Targets a pass could not repair");
 
     public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>(
-        "bp.targets.reconcile.duration", unit: "ms", description: "Reconcile pass duration");
+        "bp.targets.reconcile.duration", unit: "s", description: "Reconcile pass duration",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
 
     public static readonly Counter<long> TgtdStarts = Meter.CreateCounter<long>(
         "bp.targets.tgtd.starts", description: "tgtd processes started by the supervisor");

@@ -135,7 +135,7 @@ public sealed partial class TargetReconciler(
     private void Record(ReconcileReport report)
     {
         TargetMetrics.Passes.Add(1);
-        TargetMetrics.Duration.Record(report.Elapsed.TotalMilliseconds);
+        TargetMetrics.Duration.Record(report.Elapsed.TotalSeconds);
         TargetMetrics.Drift.Add(report.Missing.Count, new KeyValuePair<string, object?>("kind", "missing"));
         TargetMetrics.Drift.Add(report.Changed.Count, new KeyValuePair<string, object?>("kind", "changed"));
         TargetMetrics.Drift.Add(report.Unknown.Count, new KeyValuePair<string, object?>("kind", "unknown"));

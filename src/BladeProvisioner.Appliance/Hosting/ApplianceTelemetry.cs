@@ -1,0 +1,81 @@
+using BladeProvisioner.Core.Configuration;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace BladeProvisioner.Appliance.Hosting;
+
+/// <summary>
+/// OpenTelemetry for the whole appliance. Metrics: every meter whose name starts with <c>BladeProvisioner.</c> (one per
+/// module), ASP.NET Core's and HttpClient's request metrics and the .NET runtime's, served in the Prometheus text
+/// format on <c>/metrics</c> by OpenTelemetry's exporter. Traces: the boot conversation and API requests (ASP.NET
+/// Core), calls to BMCs (HttpClient) and job runs (<c>BladeProvisioner.Jobs</c>), exported over OTLP when
+/// <see cref="TelemetryOptions.OtlpEndpoint"/> is set and not recorded at all otherwise.
+/// </summary>
+internal static class ApplianceTelemetry
+{
+    public const string MeterPattern = "BladeProvisioner.*";
+
+    public static WebApplicationBuilder AddApplianceTelemetry(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var options = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var appliance = builder.Configuration.GetSection(ApplianceOptions.Section).Get<ApplianceOptions>() ?? new ApplianceOptions();
+
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("bladeprovisioner", serviceInstanceId: appliance.ResolveNodeName()))
+            .WithMetrics(m =>
+            {
+                m.AddMeter(MeterPattern)
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddPrometheusExporter(p => p.ScrapeResponseCacheDurationMilliseconds = 0);
+                if (options.OtlpEndpoint is not null && options.ExportMetrics)
+                {
+                    m.AddOtlpExporter(o => Otlp(o, options, "v1/metrics"));
+                }
+            });
+        if (options.OtlpEndpoint is not null)
+        {
+            otel.WithTracing(t => t
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.TraceSampleRatio)))
+                .AddSource(MeterPattern)
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsScrapeOrProbe(http.Request.Path))
+                .AddHttpClientInstrumentation()
+                .AddOtlpExporter(o => Otlp(o, options, "v1/traces")));
+        }
+
+        return builder;
+    }
+
+    /// <summary><c>/metrics</c>, open like the health probes (monitoring scrapes it without signing in).</summary>
+    public static WebApplication MapMetrics(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    private static bool IsScrapeOrProbe(PathString path) =>
+        path.StartsWithSegments("/metrics", StringComparison.Ordinal) || path.StartsWithSegments("/health", StringComparison.Ordinal);
+
+    /// <summary>
+    /// OTLP/HTTP posts each signal to its own path; an endpoint given as a bare collector address gets the path of the
+    /// signal appended (the exporter uses an endpoint set in code as it is), a full URL is kept.
+    /// </summary>
+    private static void Otlp(OtlpExporterOptions o, TelemetryOptions options, string signalPath)
+    {
+        var endpoint = options.OtlpEndpoint!;
+        if (options.OtlpProtocol == OtlpTransport.HttpProtobuf)
+        {
+            o.Protocol = OtlpExportProtocol.HttpProtobuf;
+            o.Endpoint = endpoint.AbsolutePath is "" or "/" ? new Uri(endpoint, signalPath) : endpoint;
+        }
+        else
+        {
+            o.Protocol = OtlpExportProtocol.Grpc;
+            o.Endpoint = endpoint;
+        }
+    }
+}
