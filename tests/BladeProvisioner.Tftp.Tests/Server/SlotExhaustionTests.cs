@@ -76,10 +76,11 @@ public sealed class SlotExhaustionTests
             }
 
             Assert.InRange(clock.Elapsed, Lifetime - TimeSpan.FromMilliseconds(200), Lifetime + Wait);
-            await Eventually(() => server.Metrics.Expired == 2 && server.Context.ActiveTransfers == 0);
+            // The timeline record is the last thing a transfer does: once both are there, counters and slots are final.
+            await Eventually(() => server.Timeline.Records.Count(r => r.Kind == "tftp.transfer" && (string?)RecordingTimeline.Detail(r, "outcome") == "expired") == 2);
+            Assert.Equal(2, server.Metrics.Expired);
+            Assert.Equal(0, server.Context.ActiveTransfers);
             Assert.Equal(6, server.Metrics.RefusedClientLimitCount);
-            var expired = server.Timeline.Records.Where(r => r.Kind == "tftp.transfer" && (string?)RecordingTimeline.Detail(r, "outcome") == "expired");
-            Assert.Equal(2, expired.Count());
         }
         finally
         {
