@@ -18,6 +18,7 @@ internal static class DataEventIds
     // Migrations/MigrationRunner
     public const int MigrationApplying = 1201;
     public const int MigrationDone = 1202;
+    public const int SchemaInstalling = 1203;
 
     // Timeline/TimelineWriter
     public const int TimelineRetry = 1301;

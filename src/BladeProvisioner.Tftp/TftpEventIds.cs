@@ -18,4 +18,6 @@ internal static class TftpEventIds
     public const int SocketError = 4009;
     public const int TransferFailed = 4010;
     public const int RootMissing = 4011;
+    public const int ClientBusy = 4012;
+    public const int TransferExpired = 4013;
 }

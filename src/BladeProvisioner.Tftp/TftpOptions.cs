@@ -37,6 +37,29 @@ public sealed class TftpOptions
     [Range(1, 100000)]
     public int MaxConcurrentTransfers { get; set; } = 256;
 
+    /// <summary>
+    /// Transfers from one client address at once; one more is refused. A PXE ROM or iPXE runs one transfer at a time
+    /// (a tsize probe it abandons is ended by its own ERROR), so a few are plenty, and one host on the provisioning
+    /// network cannot take every slot from many source ports.
+    /// </summary>
+    [Range(1, 100000)]
+    public int MaxTransfersPerClient { get; set; } = 4;
+
+    /// <summary>
+    /// Largest retransmission timeout a client may negotiate (RFC 2349 allows 1-255 s). A larger one is not
+    /// acknowledged (the RFC's other permitted answer) and <see cref="Timeout"/> applies instead, so a client that
+    /// asks for 255 s and never ACKs does not hold a slot for hours.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:04:15")]
+    public TimeSpan MaxNegotiatedTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Longest a transfer may run, whatever the client does; then it is ended with a TFTP error and its slot freed.
+    /// An iPXE binary (about 1 MiB) takes seconds even lock-step at 512 bytes; the default leaves a wide margin.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan MaxTransferDuration { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>First retransmission timeout unless the client negotiates one (RFC 2349); doubled per retry.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:04:15")]
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(1);

@@ -15,6 +15,7 @@ internal static class WebEventIds
     public const int AuthSignInFailed = 8011;
     public const int AuthSignInThrottled = 8012;
     public const int AuthFirstAdminCreated = 8013;
+    public const int AuthSessionEnded = 8014;
 
     // Errors/ApiExceptionHandler
     public const int ApiUnhandled = 8101;

@@ -294,7 +294,7 @@ internal sealed class IpxeScriptRenderer
 
         if (!ChapSecret.IsAcceptable(chap.Secret) && !IsMask(chap.Secret))
         {
-            throw DomainException.Invalid(ErrorCodes.ValidationFailed, $"The {what} secret must be 12 to 16 letters or digits.");
+            throw DomainException.Invalid(ErrorCodes.ValidationFailed, $"The {what} secret must be 12 to 16 letters, digits, '-' or '_'.");
         }
     }
 

@@ -118,6 +118,6 @@ public sealed partial class MigrationRunner(ILogger<MigrationRunner> logger, IEn
     [LoggerMessage(EventId = DataEventIds.MigrationDone, Level = LogLevel.Information, Message = "Schema up to date: {Applied} migration(s) applied, now at version {Version}")]
     private static partial void LogDone(ILogger logger, int applied, int version);
 
-    [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Installing or upgrading the {Name} schema")]
+    [LoggerMessage(EventId = DataEventIds.SchemaInstalling, Level = LogLevel.Information, Message = "Installing or upgrading the {Name} schema")]
     private static partial void LogInstalling(ILogger logger, string name);
 }

@@ -42,6 +42,16 @@ public sealed class DhcpOptions
 
     public DhcpProbeOptions ProbeBeforeOffer { get; set; } = new();
 
+    /// <summary>
+    /// Largest datagram (UDP payload) accepted; a larger one is dropped and counted (reason <c>Oversized</c>) before it
+    /// is parsed. 1472 is what an Ethernet MTU of 1500 carries unfragmented (1500 - IPv4 20 - UDP 8). RFC 2131 §2
+    /// only obliges a client to accept 576 bytes, and real clients (PXE ROMs, iPXE, dhclient, udhcpc, systemd) send
+    /// far less than 1472, asking for larger replies with option 57 rather than sending large requests; anything
+    /// bigger arrived as IP fragments, which no boot client sends. Raise it only for a client known to need it.
+    /// </summary>
+    [Range(576, 65507)]
+    public int MaxDatagramSize { get; set; } = 1472;
+
     /// <summary>How long an address a client declined (RFC 2131 §3.1.5) is kept out of the pool.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
     public TimeSpan DeclineQuarantine { get; set; } = TimeSpan.FromMinutes(10);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using BladeProvisioner.Dhcp.Protocol;
 
@@ -16,6 +17,7 @@ internal sealed class DhcpMetrics : IDisposable
     private readonly Counter<long> _commitFailures;
     private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _probes;
+    private readonly ConcurrentDictionary<string, long> _droppedByReason = new(StringComparer.Ordinal);
     private long _droppedTotal;
 
     public DhcpMetrics(IMeterFactory? meterFactory = null)
@@ -36,6 +38,9 @@ internal sealed class DhcpMetrics : IDisposable
     /// <summary>Total dropped packets, for tests and the status page.</summary>
     public long DroppedTotal => Interlocked.Read(ref _droppedTotal);
 
+    /// <summary>Dropped packets with one reason, for tests and the status page.</summary>
+    public long DroppedFor(string reason) => _droppedByReason.GetValueOrDefault(reason);
+
     public void Received(DhcpMessageType type) => _received.Add(1, new KeyValuePair<string, object?>("type", type.ToString()));
 
     public void Sent(DhcpMessageType type)
@@ -50,6 +55,7 @@ internal sealed class DhcpMetrics : IDisposable
     public void Dropped(string reason)
     {
         Interlocked.Increment(ref _droppedTotal);
+        _droppedByReason.AddOrUpdate(reason, 1, static (_, n) => n + 1);
         _dropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
     }
 

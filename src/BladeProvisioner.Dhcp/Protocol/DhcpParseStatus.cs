@@ -17,4 +17,5 @@ internal enum DhcpParseStatus
     BadOverload,
     MissingMessageType,
     BadMessageType,
+    Oversized,
 }

@@ -65,7 +65,11 @@ internal sealed partial class DhcpServer
     /// <summary>Parses and answers one datagram. Malformed input is counted and dropped; nothing is thrown for it.</summary>
     public ValueTask<DhcpReply?> HandleDatagramAsync(ReadOnlyMemory<byte> datagram, ReceiveContext context, CancellationToken cancellationToken)
     {
-        var status = DhcpParser.TryParse(datagram.Span, out var message);
+        // Larger than the interface MTU carries whole: refused before any parsing work is spent on it.
+        DhcpMessage? message = null;
+        var status = datagram.Length > _options.MaxDatagramSize
+            ? DhcpParseStatus.Oversized
+            : DhcpParser.TryParse(datagram.Span, out message);
         if (status != DhcpParseStatus.Ok)
         {
             _metrics.Dropped(status.ToString());

@@ -20,7 +20,16 @@ public sealed class ImageStoreOptions
     [Range(1L << 20, long.MaxValue)]
     public long? ImportBytesPerSecondLimit { get; set; }
 
-    /// <summary>Timeout for a qemu-img conversion.</summary>
+    public const long DefaultQemuImgMemoryLimit = 1L << 30;
+
+    /// <summary>
+    /// Address space a qemu-img run may use (prlimit --as), so a crafted image cannot make it exhaust the appliance's
+    /// memory. qemu-img needs far less than the default for info and convert.
+    /// </summary>
+    [Range(256L << 20, long.MaxValue)]
+    public long QemuImgMemoryLimit { get; set; } = DefaultQemuImgMemoryLimit;
+
+    /// <summary>Timeout for a qemu-img conversion (also its CPU-time limit).</summary>
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan ConvertTimeout { get; set; } = TimeSpan.FromHours(2);
 }

@@ -63,7 +63,14 @@ internal sealed class ImportImageJob(
         else
         {
             await context.ReportAsync(0, size, cancellationToken: cancellationToken);
-            await probe.ConvertToRawAsync(p.SourcePath, partial, options.Value.ConvertTimeout, cancellationToken);
+            // Checked again just before qemu-img reads it: the file may have changed since the import was accepted.
+            var info = await probe.ProbeAsync(p.SourcePath, cancellationToken);
+            if (info.Format != p.Format)
+            {
+                throw DomainException.Invalid(ErrorCodes.ImageFormatUnsupported, $"The source '{p.SourcePath}' changed from {p.Format} to {info.Format} after the import was accepted.");
+            }
+
+            await probe.ConvertToRawAsync(p.SourcePath, p.Format, partial, options.Value.ConvertTimeout, cancellationToken);
             sha256 = await HashAsync(partial, cancellationToken);
         }
 

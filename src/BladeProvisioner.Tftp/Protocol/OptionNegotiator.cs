@@ -14,9 +14,12 @@ internal static class OptionNegotiator
     public const int MaxWindowSize = 65535;   // RFC 7440
     public const int MaxTimeoutSeconds = 255; // RFC 2349
 
-    /// <summary>Negotiates; returns null and an error message when the request must be refused with error 8.</summary>
+    /// <summary>
+    /// Negotiates; returns null and an error message when the request must be refused with error 8. A timeout above
+    /// <paramref name="timeoutCapSeconds"/> is left unacknowledged, so the server's own timeout applies.
+    /// </summary>
     public static NegotiatedOptions? Negotiate(
-        IReadOnlyList<TftpOption> requested, int blockSizeCap, int windowSizeCap, Func<long> transferSize, out string? error)
+        IReadOnlyList<TftpOption> requested, int blockSizeCap, int windowSizeCap, Func<long> transferSize, out string? error, int timeoutCapSeconds = MaxTimeoutSeconds)
     {
         error = null;
         var blockSize = NegotiatedOptions.DefaultBlockSize;
@@ -56,7 +59,13 @@ internal static class OptionNegotiator
                         return null;
                     }
 
-                    // RFC 2349: the server must either accept the value as sent or not acknowledge it.
+                    // RFC 2349: the server must either accept the value as sent or not acknowledge it. Above the cap
+                    // it is not acknowledged: a client asking for 255 s and never ACKing would hold its slot for hours.
+                    if (seconds > timeoutCapSeconds)
+                    {
+                        break;
+                    }
+
                     timeout = TimeSpan.FromSeconds(seconds);
                     acknowledged.Add(option);
                     break;

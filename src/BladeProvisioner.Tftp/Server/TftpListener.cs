@@ -136,10 +136,20 @@ internal sealed class TftpListener : IAsyncDisposable
             return;
         }
 
-        if (!_context.TryAcquireTransfer())
+        if (!_context.TryAcquireTransfer(client.Address, out var clientLimit))
         {
-            TftpLog.Busy(_context.Logger, client, _context.ActiveTransfers);
-            Refuse(client, TftpErrorCode.NotDefined, $"server busy: {_context.Options.MaxConcurrentTransfers} transfers already running, try again later", request);
+            _context.Metrics.TransferRefused(clientLimit);
+            if (clientLimit)
+            {
+                TftpLog.ClientBusy(_context.Logger, client, _context.Options.MaxTransfersPerClient);
+                Refuse(client, TftpErrorCode.NotDefined, $"too many transfers from {client.Address}: {_context.Options.MaxTransfersPerClient} already running, try again later", request);
+            }
+            else
+            {
+                TftpLog.Busy(_context.Logger, client, _context.ActiveTransfers);
+                Refuse(client, TftpErrorCode.NotDefined, $"server busy: {_context.Options.MaxConcurrentTransfers} transfers already running, try again later", request);
+            }
+
             return;
         }
 
@@ -158,14 +168,14 @@ internal sealed class TftpListener : IAsyncDisposable
         catch (SocketException ex)
         {
             socket?.Dispose();
-            _context.ReleaseTransfer();
+            _context.ReleaseTransfer(client.Address);
             TftpLog.SocketError(_context.Logger, LocalEndPoint, ex.SocketErrorCode.ToString());
             Refuse(client, TftpErrorCode.NotDefined, "no transfer socket available", request);
             return;
         }
 
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var slot = new TransferSlot(_context.ReleaseTransfer);
+        var slot = new TransferSlot(() => _context.ReleaseTransfer(client.Address));
         var session = new TransferSession(_context, socket, client, request, BlockSizeCap, slot.Release, _stop.Token);
         _sessions[client] = ended.Task;
         var thread = new Thread(() => Run(session, slot, ended), TransferThreadStackSize)

@@ -39,6 +39,12 @@ internal static partial class TftpLog
     [LoggerMessage(EventId = TftpEventIds.TransferFailed, Level = LogLevel.Error, Message = "TFTP transfer of {File} to {Client} failed")]
     public static partial void TransferFailed(ILogger logger, Exception exception, string file, IPEndPoint client);
 
+    [LoggerMessage(EventId = TftpEventIds.ClientBusy, Level = LogLevel.Warning, Message = "TFTP refused {Client}: its address already runs {Limit} transfers (Tftp:MaxTransfersPerClient)")]
+    public static partial void ClientBusy(ILogger logger, IPEndPoint client, int limit);
+
+    [LoggerMessage(EventId = TftpEventIds.TransferExpired, Level = LogLevel.Warning, Message = "TFTP transfer of {File} to {Client} ended after {Seconds} s (Tftp:MaxTransferDuration)")]
+    public static partial void TransferExpired(ILogger logger, string file, IPEndPoint client, double seconds);
+
     [LoggerMessage(EventId = TftpEventIds.RootMissing, Level = LogLevel.Warning, Message = "TFTP root {Root} does not exist yet")]
     public static partial void RootMissing(ILogger logger, string root);
 }

@@ -15,6 +15,8 @@ internal sealed class TftpMetrics : IDisposable
     private readonly Counter<long> _bytesSent;
     private readonly Counter<long> _retransmits;
     private readonly Counter<long> _malformed;
+    private readonly Counter<long> _refused;
+    private readonly Counter<long> _expired;
     private readonly UpDownCounter<long> _active;
     private long _startedTotal;
     private long _completedTotal;
@@ -23,6 +25,9 @@ internal sealed class TftpMetrics : IDisposable
     private long _malformedDroppedTotal;
     private long _malformedAnsweredTotal;
     private long _activeNow;
+    private long _refusedBusyTotal;
+    private long _refusedClientLimitTotal;
+    private long _expiredTotal;
 
     public TftpMetrics(IMeterFactory? meterFactory = null)
     {
@@ -34,6 +39,8 @@ internal sealed class TftpMetrics : IDisposable
         _bytesSent = _meter.CreateCounter<long>("bp.tftp.sent", unit: "By", description: "File bytes sent, retransmissions included");
         _retransmits = _meter.CreateCounter<long>("bp.tftp.retransmits", description: "DATA/OACK packets sent again");
         _malformed = _meter.CreateCounter<long>("bp.tftp.packets.malformed", description: "Malformed or unexpected packets, by action");
+        _refused = _meter.CreateCounter<long>("bp.tftp.transfers.refused", description: "Read requests refused for a transfer limit, by limit");
+        _expired = _meter.CreateCounter<long>("bp.tftp.transfers.expired", description: "Transfers ended for running longer than Tftp:MaxTransferDuration");
         _active = _meter.CreateUpDownCounter<long>("bp.tftp.sessions.active", description: "Transfers in progress");
     }
 
@@ -44,6 +51,9 @@ internal sealed class TftpMetrics : IDisposable
     public long MalformedDroppedCount => Interlocked.Read(ref _malformedDroppedTotal);
     public long MalformedAnsweredCount => Interlocked.Read(ref _malformedAnsweredTotal);
     public long Active => Interlocked.Read(ref _activeNow);
+    public long RefusedBusyCount => Interlocked.Read(ref _refusedBusyTotal);
+    public long RefusedClientLimitCount => Interlocked.Read(ref _refusedClientLimitTotal);
+    public long Expired => Interlocked.Read(ref _expiredTotal);
 
     public void TransferStarted()
     {
@@ -87,6 +97,19 @@ internal sealed class TftpMetrics : IDisposable
     {
         Interlocked.Increment(ref _malformedAnsweredTotal);
         _malformed.Add(1, new KeyValuePair<string, object?>("action", "answered"));
+    }
+
+    /// <summary>A read request refused because all slots were taken (server) or its address holds its share (client).</summary>
+    public void TransferRefused(bool clientLimit)
+    {
+        Interlocked.Increment(ref clientLimit ? ref _refusedClientLimitTotal : ref _refusedBusyTotal);
+        _refused.Add(1, new KeyValuePair<string, object?>("limit", clientLimit ? "client" : "server"));
+    }
+
+    public void TransferExpired()
+    {
+        Interlocked.Increment(ref _expiredTotal);
+        _expired.Add(1);
     }
 
     public void Dispose()

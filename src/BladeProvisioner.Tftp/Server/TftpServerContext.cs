@@ -1,3 +1,4 @@
+using System.Net;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Tftp.Files;
 using Microsoft.Extensions.Logging;
@@ -7,6 +8,8 @@ namespace BladeProvisioner.Tftp.Server;
 /// <summary>What every listener and transfer of one server shares: settings, files, counters, the timeline, the transfer cap.</summary>
 internal sealed class TftpServerContext(TftpOptions options, TftpFileProviderChain files, TftpMetrics metrics, ITimeline timeline, ILogger logger)
 {
+    private readonly Lock _lock = new();
+    private readonly Dictionary<IPAddress, int> _perClient = [];
     private int _active;
 
     public TftpOptions Options { get; } = options;
@@ -17,23 +20,54 @@ internal sealed class TftpServerContext(TftpOptions options, TftpFileProviderCha
 
     public int ActiveTransfers => Volatile.Read(ref _active);
 
-    /// <summary>Takes one of the <see cref="TftpOptions.MaxConcurrentTransfers"/> slots, or fails when all are taken.</summary>
-    public bool TryAcquireTransfer()
+    /// <summary>
+    /// Takes one of the <see cref="TftpOptions.MaxConcurrentTransfers"/> slots, unless all are taken or
+    /// <paramref name="client"/> already holds <see cref="TftpOptions.MaxTransfersPerClient"/> of them
+    /// (<paramref name="clientLimit"/> says which).
+    /// </summary>
+    public bool TryAcquireTransfer(IPAddress client, out bool clientLimit)
     {
-        while (true)
+        client = Normalize(client);
+        lock (_lock)
         {
-            var current = Volatile.Read(ref _active);
-            if (current >= Options.MaxConcurrentTransfers)
+            var held = _perClient.GetValueOrDefault(client);
+            clientLimit = held >= Options.MaxTransfersPerClient;
+            if (clientLimit || _active >= Options.MaxConcurrentTransfers)
             {
                 return false;
             }
 
-            if (Interlocked.CompareExchange(ref _active, current + 1, current) == current)
+            _perClient[client] = held + 1;
+            Volatile.Write(ref _active, _active + 1);
+            return true;
+        }
+    }
+
+    public void ReleaseTransfer(IPAddress client)
+    {
+        client = Normalize(client);
+        lock (_lock)
+        {
+            Volatile.Write(ref _active, _active - 1);
+            if (_perClient.TryGetValue(client, out var held) && held > 1)
             {
-                return true;
+                _perClient[client] = held - 1;
+            }
+            else
+            {
+                _perClient.Remove(client);
             }
         }
     }
 
-    public void ReleaseTransfer() => Interlocked.Decrement(ref _active);
+    /// <summary>Slots held by one address (tests, diagnostics).</summary>
+    public int TransfersFrom(IPAddress client)
+    {
+        lock (_lock)
+        {
+            return _perClient.GetValueOrDefault(Normalize(client));
+        }
+    }
+
+    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Sockets;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Tftp.Protocol;
@@ -23,6 +24,16 @@ internal sealed partial class TransferSession
             TftpErrorCode.OptionNegotiationFailed => "bad-options",
             _ => "refused",
         };
+    }
+
+    /// <summary>The lifetime cap ended the transfer: the client is told, the slot goes back.</summary>
+    private string Expire()
+    {
+        var seconds = _context.Options.MaxTransferDuration.TotalSeconds;
+        _context.Metrics.TransferExpired();
+        TftpLog.TransferExpired(_context.Logger, Request.FileName, Client, seconds);
+        TrySendError(TftpErrorCode.NotDefined, string.Create(CultureInfo.InvariantCulture, $"transfer took too long (over {seconds:0.#} s)"));
+        return "expired";
     }
 
     private void TrySendError(TftpErrorCode code, string message)

@@ -37,10 +37,15 @@ internal sealed partial class TransferSession
         _context.Metrics.BytesSent(bytes);
     }
 
-    /// <summary>Received length, or -1 when <paramref name="deadline"/> passes first. Ignored packets do not extend the wait.</summary>
+    private bool Expired => Stopwatch.GetTimestamp() >= _expiresAt;
+
+    /// <summary>
+    /// Received length, or -1 when <paramref name="deadline"/> (or the transfer's lifetime) passes first. Ignored
+    /// packets do not extend the wait.
+    /// </summary>
     private int ReceiveUntil(long deadline)
     {
-        var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+        var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), Math.Min(deadline, _expiresAt));
         if (remaining <= TimeSpan.Zero)
         {
             return -1;

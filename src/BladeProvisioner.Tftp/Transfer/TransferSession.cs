@@ -27,6 +27,7 @@ internal sealed partial class TransferSession : IDisposable
     private readonly int _blockSizeCap;
     private readonly UdpSegmentation _segmentation = new();
     private int _receiveTimeoutMs = -1;
+    private long _expiresAt = long.MaxValue;
     private long _retransmits;
     private long _delivered;
     private int _blockSize = NegotiatedOptions.DefaultBlockSize;
@@ -54,12 +55,17 @@ internal sealed partial class TransferSession : IDisposable
         var started = Stopwatch.GetTimestamp();
         var outcome = "internal-error";
         _context.Metrics.TransferStarted();
+        // Whatever the client does, the transfer (file lookup included) ends by Tftp:MaxTransferDuration.
+        var lifetime = _context.Options.MaxTransferDuration;
+        _expiresAt = started + (long)(lifetime.TotalSeconds * Stopwatch.Frequency);
+        using var life = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
+        life.CancelAfter(lifetime);
         // Stopping closes the socket, which ends a blocked receive.
         using var stop = _stopping.Register(static s => ((Socket)s!).Dispose(), _socket);
         try
         {
             // Providers are async; this thread has nothing else to do while one answers.
-            var lookup = _context.Files.OpenAsync(Request.FileName, Client, _stopping).AsTask().GetAwaiter().GetResult();
+            var lookup = _context.Files.OpenAsync(Request.FileName, Client, life.Token).AsTask().GetAwaiter().GetResult();
             if (lookup.Status != FileLookupStatus.Found)
             {
                 var code = lookup.Status == FileLookupStatus.NotFound ? TftpErrorCode.FileNotFound : TftpErrorCode.AccessViolation;
@@ -73,6 +79,10 @@ internal sealed partial class TransferSession : IDisposable
         catch (Exception ex) when (_stopping.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException or SocketException)
         {
             outcome = "cancelled";
+        }
+        catch (OperationCanceledException) when (life.IsCancellationRequested)
+        {
+            outcome = Expire();
         }
         catch (SocketException ex)
         {
@@ -101,7 +111,8 @@ internal sealed partial class TransferSession : IDisposable
     private string Transfer(TransferSource source)
     {
         var negotiated = OptionNegotiator.Negotiate(
-            Request.Options, _blockSizeCap, _context.Options.MaxWindowSize, source.ComputeLength, out var error);
+            Request.Options, _blockSizeCap, _context.Options.MaxWindowSize, source.ComputeLength, out var error,
+            (int)Math.Floor(_context.Options.MaxNegotiatedTimeout.TotalSeconds));
         if (negotiated is null)
         {
             return Refuse(TftpErrorCode.OptionNegotiationFailed, error!);
@@ -134,6 +145,11 @@ internal sealed partial class TransferSession : IDisposable
             var received = ReceiveUntil(deadline);
             if (received < 0)
             {
+                if (Expired)
+                {
+                    return Expire();
+                }
+
                 if (!CountRetransmission(ref retries, packets: 1))
                 {
                     return "timed-out";
@@ -189,6 +205,12 @@ internal sealed partial class TransferSession : IDisposable
         var retries = 0;
         while (true)
         {
+            // A client that ACKs just often enough to keep going is still bound by the lifetime.
+            if (Expired)
+            {
+                return Expire();
+            }
+
             var count = window.Fill(source, windowStart, window.Capacity, out var endsTransfer);
             SendWindow(window, count);
             var lastBlock = windowStart + count - 1;
@@ -198,6 +220,11 @@ internal sealed partial class TransferSession : IDisposable
                 var received = ReceiveUntil(deadline);
                 if (received < 0)
                 {
+                    if (Expired)
+                    {
+                        return Expire();
+                    }
+
                     if (!CountRetransmission(ref retries, packets: count))
                     {
                         return "timed-out";

@@ -75,7 +75,7 @@ internal static class AccountsApi
 
         if (!await accounts.UpdateUserAsync(id, body.Role, body.Password, ct))
         {
-            return ApiProblems.From("USER_NOT_FOUND", ErrorKind.NotFound, $"User {id} does not exist.");
+            return ApiProblems.From(ErrorCodes.UserNotFound, ErrorKind.NotFound, $"User {id} does not exist.");
         }
 
         var user = (await accounts.ListUsersAsync(ct)).Single(u => u.Id == id);

@@ -14,6 +14,6 @@ internal static partial class AuthLog
     [LoggerMessage(EventId = WebEventIds.AuthFirstAdminCreated, Level = LogLevel.Warning, Message = "First admin {User} created through /setup from {Address}")]
     public static partial void FirstAdminCreated(ILogger logger, string user, string address);
 
-    [LoggerMessage(EventId = 8014, Level = LogLevel.Information, Message = "Session of {User} ended: the account was deleted or its role or password changed")]
+    [LoggerMessage(EventId = WebEventIds.AuthSessionEnded, Level = LogLevel.Information, Message = "Session of {User} ended: the account was deleted or its role or password changed")]
     public static partial void SessionEnded(ILogger logger, string user);
 }

@@ -10,9 +10,13 @@ internal static class AuthProblems
     public const string Forbidden = "FORBIDDEN";
     public const string CsrfFailed = ErrorCodes.CsrfFailed;
 
+    /// <summary>
+    /// Whether the request is for the API. Routing matches paths without regard to case, so this test must too: a
+    /// case-sensitive one let a cookie POST to /API/... reach the endpoint past the CSRF check.
+    /// </summary>
     public static bool IsApi(HttpContext context) =>
-        context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal)
-        || context.Request.Path.StartsWithSegments("/openapi", StringComparison.Ordinal);
+        context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+        || context.Request.Path.StartsWithSegments("/openapi", StringComparison.OrdinalIgnoreCase);
 
     public static Task WriteUnauthorizedAsync(HttpContext context)
     {

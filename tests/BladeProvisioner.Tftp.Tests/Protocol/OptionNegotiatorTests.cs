@@ -75,4 +75,24 @@ public sealed class OptionNegotiatorTests
     {
         Assert.Equal([("tsize", "12345")], Negotiate(out _, ("tsize", value))!.Acknowledged.Select(o => (o.Name, o.Value)));
     }
+
+    [Theory]
+    [InlineData("255")]
+    [InlineData("6")]
+    public void TimeoutAboveTheCapIsNotAcknowledgedSoTheServerDefaultApplies(string asked)
+    {
+        var result = OptionNegotiator.Negotiate([new TftpOption("timeout", asked), new TftpOption("blksize", "1024")], 1468, 64, () => 1, out _, timeoutCapSeconds: 5);
+
+        Assert.Null(result!.Timeout);
+        Assert.Equal([("blksize", "1024")], result.Acknowledged.Select(o => (o.Name, o.Value)));
+    }
+
+    [Fact]
+    public void TimeoutAtTheCapIsAcknowledgedAsSent()
+    {
+        var result = OptionNegotiator.Negotiate([new TftpOption("timeout", "5")], 1468, 64, () => 1, out _, timeoutCapSeconds: 5);
+
+        Assert.Equal(TimeSpan.FromSeconds(5), result!.Timeout);
+        Assert.Equal([("timeout", "5")], result.Acknowledged.Select(o => (o.Name, o.Value)));
+    }
 }

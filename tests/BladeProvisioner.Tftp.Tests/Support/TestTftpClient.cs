@@ -12,10 +12,10 @@ internal sealed class TestTftpClient : IDisposable
     private readonly IPEndPoint _server;
     private readonly byte[] _buffer = new byte[70000];
 
-    public TestTftpClient(IPEndPoint server)
+    public TestTftpClient(IPEndPoint server, IPAddress? local = null)
     {
         _server = server;
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _socket.Bind(new IPEndPoint(local ?? IPAddress.Loopback, 0));
     }
 
     /// <summary>The transfer's endpoint (server TID), once the first answer arrived.</summary>

@@ -60,6 +60,24 @@ public sealed class EndpointAuthorizationTests(PostgresServer postgres)
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/openapi/v1.json", ct)).StatusCode);
     }
 
+    /// <summary>Routing ignores the case of /api, so the API's answers do too: 401 ProblemDetails, not the login page.</summary>
+    [Theory]
+    [InlineData("/API/blades")]
+    [InlineData("/Api/images")]
+    [InlineData("/aPi/jobs")]
+    [InlineData("/OPENAPI/v1.json")]
+    public async Task ApiPathsInAnyCaseAnswerAnonymousCallersWith401ProblemDetails(string path)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var app = await StartAsync();
+        using var anonymous = app.Anonymous();
+
+        using var response = await anonymous.GetAsync(path, ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("AUTH_REQUIRED", await CodeAsync(response, ct));
+    }
+
     [Fact]
     public async Task UiPagesRedirectAnonymousBrowsersToTheLoginPage()
     {

@@ -215,6 +215,47 @@ public sealed class BrowserTests(PostgresServer postgres)
         await ScreenshotAsync(admin, "job-engine.png");
     }
 
+    /// <summary>
+    /// Routing ignores case, so /API/... reaches the same endpoints as /api/...: a page on another site that makes a
+    /// signed-in browser POST there must meet the same CSRF check (400 CSRF_FAILED), and the blade stays as it was.
+    /// </summary>
+    [Fact]
+    public async Task CookieApiWritesWithoutTheCsrfHeaderAreRefusedWhateverTheCaseOfThePath()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("bp-ui-csrf");
+        await using var appliance = new ApplianceProcess(dir.Path, await postgres.CreateEmptyDatabaseAsync("uicsrf"), "--Appliance:NodeName", "ui-csrf");
+        await appliance.StartAsync();
+        await CreateUserAsync(appliance, "alice", "admin", AdminPassword, ct);
+        const string Mac = "52:54:00:aa:13:08";
+        using (var created = await appliance.Http.PostAsJsonAsync("api/blades", new { bootMac = Mac, hostname = "csrf-blade" }, ct))
+        {
+            created.EnsureSuccessStatusCode();
+        }
+
+        var blade = (await appliance.GetAsync<List<JsonElement>>("api/blades")).Single(b => b.GetProperty("bootMac").GetString() == Mac);
+        var bladeId = blade.GetProperty("id").GetInt64();
+        var stateBefore = blade.GetProperty("state").GetString();
+        await using var browser = await TestBrowser.LaunchAsync();
+        var page = await browser.NewPageAsync(appliance.BaseAddress);
+        await page.GotoAsync("/login");
+        await SignInAsync(page, "alice", AdminPassword);
+        await Expect(page.Locator("#whoami")).ToContainTextAsync("alice");
+
+        foreach (var prefix in new[] { "/api", "/API", "/Api", "/aPI" })
+        {
+            var answer = await page.EvaluateAsync<JsonElement>(
+                "async url => { const r = await fetch(url, { method: 'POST' }); let code = null; try { code = (await r.json()).code; } catch { } return { status: r.status, code }; }",
+                $"{prefix}/blades/{bladeId}/decommission");
+            Assert.True(
+                answer.GetProperty("status").GetInt32() == 400 && answer.GetProperty("code").GetString() == "CSRF_FAILED",
+                $"POST {prefix}/blades/{bladeId}/decommission without X-CSRF-Token answered {answer}");
+        }
+
+        var after = await appliance.GetAsync<JsonElement>($"api/blades/{bladeId}");
+        Assert.Equal(stateBefore, after.GetProperty("state").GetString());
+    }
+
     private static async Task SignInAsync(IPage page, string name, string password)
     {
         await page.FillAsync("#name", name);
