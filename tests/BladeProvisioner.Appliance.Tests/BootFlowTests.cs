@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using BladeProvisioner.Testing;
-using Npgsql;
 
 namespace BladeProvisioner.Appliance.Tests;
 
@@ -54,7 +53,7 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         var choose = ChooseLink().Matches(menu).Single(m => m.Groups["image"].Value == bios.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         // The blade's DHCP lease is 127.0.0.1, where this client calls from: it may act for the blade.
-        await LeaseAsync(cs, Mac, "127.0.0.1", ct);
+        await TestLeases.BindAsync(cs, Mac, "127.0.0.1", ct);
 
         // 2. The choice starts the clone job; the progress screen refreshes until the volume is ready, then reboots.
         var progress = await ScriptAsync(ipxe, new Uri(choose.Value, UriKind.Relative).ToString().TrimStart('/').Insert(0, "/"), ct, factory.Log);
@@ -91,7 +90,7 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         Assert.NotEqual(0, Inquiry(blade.InitiatorIqn!, volume.ChapUser, "WrongSecret1234x", portal, volume.TargetIqn).ExitCode);
 
         // 4. From anywhere else (the lease moved away, no token), the script with the secrets is refused and audited.
-        await LeaseAsync(cs, Mac, "10.99.77.7", ct);
+        await TestLeases.BindAsync(cs, Mac, "10.99.77.7", ct);
         using (var denied = await ipxe.GetAsync($"/boot/blade?mac={Mac}&platform=pcbios", ct))
         {
             Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
@@ -143,24 +142,6 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         var body = await response.Content.ReadAsStringAsync(ct);
         Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode}\n{body}\n{log?.Read()}");
         return body;
-    }
-
-    private static async Task LeaseAsync(string cs, string mac, string address, CancellationToken ct)
-    {
-        await using var conn = new NpgsqlConnection(cs);
-        await conn.OpenAsync(ct);
-        await using var batch = new NpgsqlBatch(conn)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand("DELETE FROM dhcp_leases WHERE mac = $1") { Parameters = { new() { Value = mac } } },
-                new NpgsqlBatchCommand("INSERT INTO dhcp_leases (scope, address, mac, state, expires_at, updated_at) VALUES ('test', $1::inet, $2, 'Bound', now() + interval '1 hour', now())")
-                {
-                    Parameters = { new() { Value = address }, new() { Value = mac } },
-                },
-            },
-        };
-        await batch.ExecuteNonQueryAsync(ct);
     }
 
     private static (int ExitCode, string Stdout, string Stderr) Inquiry(string initiator, string user, string secret, int port, string target) =>

@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using BladeProvisioner.Testing;
-using Npgsql;
 
 namespace BladeProvisioner.Appliance.Tests.Telemetry;
 
@@ -121,7 +120,7 @@ public sealed partial class MetricsTests(PostgresServer postgres)
         var image = await TestImages.ImportAsync(api, factory, "metrics-image", "Bios", ct);
         var menu = await ipxe.GetStringAsync($"/boot/blade?mac={BladeMac.Replace(':', '-')}&serial=SN-M1&platform=pcbios&buildarch=i386", ct);
         var choose = ChooseLink().Matches(menu).Single(m => m.Groups["image"].Value == image.ToString(CultureInfo.InvariantCulture));
-        await LeaseAsync(cs, BladeMac, "127.0.0.1", ct);
+        await TestLeases.BindAsync(cs, BladeMac, "127.0.0.1", ct);
         var progress = await ipxe.GetStringAsync(choose.Value, ct);
         var bladeId = choose.Groups["blade"].Value;
         Assert.Contains("/boot/status?blade=", progress, StringComparison.Ordinal);
@@ -136,7 +135,7 @@ public sealed partial class MetricsTests(PostgresServer postgres)
         Assert.Contains("reboot", status, StringComparison.Ordinal);
         var sanboot = await ipxe.GetStringAsync($"/boot/blade?mac={BladeMac}&platform=pcbios&buildarch=i386", ct);
         Assert.Contains("sanboot", sanboot, StringComparison.Ordinal);
-        await LeaseAsync(cs, BladeMac, "10.99.77.7", ct);
+        await TestLeases.BindAsync(cs, BladeMac, "10.99.77.7", ct);
         using var denied = await ipxe.GetAsync($"/boot/blade?mac={BladeMac}&platform=pcbios", ct);
         Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
         // An operator's restart through a BMC that does not answer (nothing listens on port 1): refused, and counted.
@@ -176,24 +175,6 @@ public sealed partial class MetricsTests(PostgresServer postgres)
         var text = File.ReadAllText(Path.Combine(ApplianceProcess.RepositoryRoot(), "docs", "operations.md"));
         return [.. SeriesRow().Matches(text).Select(m => new DocumentedSeries(
             m.Groups["series"].Value, m.Groups["instrument"].Value, m.Groups["type"].Value, m.Groups["moves"].Value))];
-    }
-
-    private static async Task LeaseAsync(string cs, string mac, string address, CancellationToken ct)
-    {
-        await using var conn = new NpgsqlConnection(cs);
-        await conn.OpenAsync(ct);
-        await using var batch = new NpgsqlBatch(conn)
-        {
-            BatchCommands =
-            {
-                new NpgsqlBatchCommand("DELETE FROM dhcp_leases WHERE mac = $1") { Parameters = { new() { Value = mac } } },
-                new NpgsqlBatchCommand("INSERT INTO dhcp_leases (scope, address, mac, state, expires_at, updated_at) VALUES ('metrics', $1::inet, $2, 'Bound', now() + interval '1 hour', now())")
-                {
-                    Parameters = { new() { Value = address }, new() { Value = mac } },
-                },
-            },
-        };
-        await batch.ExecuteNonQueryAsync(ct);
     }
 
     private sealed record DocumentedSeries(string Series, string Instrument, string Type, string Moves);
