@@ -89,13 +89,7 @@ public sealed class JobService(
             throw DomainException.Conflict(ErrorCodes.JobFinished, $"Job {jobId} already finished.");
         }
 
-        timeline.Record(new TimelineRecord(actor, "job.cancel-requested", $"Cancellation of {job.Kind} job {jobId} requested by {actor}")
-        {
-            JobId = jobId,
-            BladeId = job.BladeId,
-            DonorImageId = job.DonorImageId,
-            BootVolumeId = job.BootVolumeId,
-        });
+        Record(job, actor, "job.cancel-requested", $"Cancellation of {job.Kind} job {jobId} requested by {actor}");
 
         // A queued job may not run for a while (waiting for a slot): let the executor cancel it now.
         await ScheduleAsync(jobId, cancellationToken);
@@ -123,15 +117,19 @@ public sealed class JobService(
             throw DomainException.Conflict(ErrorCodes.JobNotRetryable, $"Job {jobId} is {job.State}; only failed or cancelled jobs can be retried.");
         }
 
-        timeline.Record(new TimelineRecord(actor, "job.retried", $"{job.Kind} job {jobId} retried by {actor}")
-        {
-            JobId = jobId,
-            BladeId = job.BladeId,
-            DonorImageId = job.DonorImageId,
-            BootVolumeId = job.BootVolumeId,
-        });
+        Record(job, actor, "job.retried", $"{job.Kind} job {jobId} retried by {actor}");
         await ScheduleAsync(jobId, cancellationToken);
         await db.Entry(job).ReloadAsync(cancellationToken);
         return job;
     }
+
+    /// <summary>An event on the timelines of the job and of what it works on.</summary>
+    private void Record(Job job, string actor, string kind, string summary) =>
+        timeline.Record(new TimelineRecord(actor, kind, summary)
+        {
+            JobId = job.Id,
+            BladeId = job.BladeId,
+            DonorImageId = job.DonorImageId,
+            BootVolumeId = job.BootVolumeId,
+        });
 }

@@ -24,7 +24,7 @@ public sealed class JobsOptions
     [Range(typeof(TimeSpan), "00:00:05", "00:30:00")]
     public TimeSpan InvisibilityTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>How often idle workers look at the queue and the schedule (new jobs also wake them at once).</summary>
+    /// <summary>How often idle workers look at the queue and the schedule: a new job starts within this.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -16,7 +16,8 @@ namespace BladeProvisioner.Provisioning;
 /// boot shows the menu. Every step is idempotent, so an interrupted decommission finishes when the job resumes.
 /// </summary>
 internal sealed class DecommissionBladeJob(
-    IDbContextFactory<ApplianceDbContext> contexts, ITargetDriver targets, ILeaseDirectory leases, TimeProvider time) : IJobHandler
+    IDbContextFactory<ApplianceDbContext> contexts, ITargetDriver targets, TargetChangeLock targetChanges, ILeaseDirectory leases, TimeProvider time)
+    : IJobHandler
 {
     private static readonly TimeSpan CloneStopTimeout = TimeSpan.FromMinutes(5);
 
@@ -32,9 +33,15 @@ internal sealed class DecommissionBladeJob(
         var blade = await db.Blades.SingleAsync(b => b.Id == p.BladeId, cancellationToken);
         foreach (var volume in await db.BootVolumes.Where(v => v.BladeId == p.BladeId).ToListAsync(cancellationToken))
         {
-            volume.State = BootVolumeState.Deleting;
-            await db.SaveChangesAsync(cancellationToken);
-            await targets.RemoveTargetAsync(volume.TargetIqn, cancellationToken);
+            // Deleting and the removal under the node's target lock: a reconcile pass cannot put the target back.
+            await context.EnsureOwnedAsync(cancellationToken);
+            using (await targetChanges.AcquireAsync(cancellationToken))
+            {
+                volume.State = BootVolumeState.Deleting;
+                await db.SaveChangesAsync(cancellationToken);
+                await targets.RemoveTargetAsync(volume.TargetIqn, cancellationToken);
+            }
+
             File.Delete(volume.BackingPath);
             db.BootVolumes.Remove(volume);
             await db.SaveChangesAsync(cancellationToken);

@@ -24,6 +24,7 @@ internal sealed class ProvisionBladeJob(
     VolumeCopier copier,
     VolumePartitioner partitioner,
     ITargetDriver targets,
+    TargetChangeLock targetChanges,
     ISecretProtector secrets,
     BladePower bladePower,
     TimeProvider time) : IJobHandler
@@ -63,10 +64,17 @@ internal sealed class ProvisionBladeJob(
             throw DomainException.Conflict(ErrorCodes.InvalidIqn, $"Blade {blade.Id} has no initiator name.");
         }
 
-        await targets.EnsureTargetAsync(VolumeTargetSpec.For(volume, blade.InitiatorIqn, secrets), cancellationToken);
-        volume.State = BootVolumeState.Exported;
-        db.Events.Add(BladeStateMachine.Transition(blade, BladeState.Provisioned, "jobs", $"{image.DisplayName} exported as {volume.TargetIqn} LUN {volume.Lun}", time.GetUtcNow()));
-        await db.SaveChangesAsync(CancellationToken.None);
+        // Only the execution that owns the job exports, and under the node's target lock, so a reconcile pass that read
+        // the volumes before this row said Exported cannot remove the new target as unknown.
+        await context.EnsureOwnedAsync(cancellationToken);
+        using (await targetChanges.AcquireAsync(cancellationToken))
+        {
+            await targets.EnsureTargetAsync(VolumeTargetSpec.For(volume, blade.InitiatorIqn, secrets), cancellationToken);
+            volume.State = BootVolumeState.Exported;
+            db.Events.Add(BladeStateMachine.Transition(blade, BladeState.Provisioned, "jobs", $"{image.DisplayName} exported as {volume.TargetIqn} LUN {volume.Lun}", time.GetUtcNow()));
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+
         context.Timeline.Record(new TimelineRecord("storage", "volume.exported", $"Target {volume.TargetIqn} LUN {volume.Lun} serial {volume.ScsiSerial} exported to {blade.InitiatorIqn}")
         {
             BladeId = blade.Id,
@@ -84,9 +92,14 @@ internal sealed class ProvisionBladeJob(
         var volume = await db.BootVolumes.SingleOrDefaultAsync(v => v.Id == p.VolumeId, cancellationToken);
         if (volume is not null)
         {
-            await targets.RemoveTargetAsync(volume.TargetIqn, cancellationToken);
+            using (await targetChanges.AcquireAsync(cancellationToken))
+            {
+                volume.State = BootVolumeState.Failed;
+                await db.SaveChangesAsync(cancellationToken);
+                await targets.RemoveTargetAsync(volume.TargetIqn, cancellationToken);
+            }
+
             File.Delete(volume.BackingPath);
-            volume.State = BootVolumeState.Failed;
         }
 
         var blade = await db.Blades.SingleOrDefaultAsync(b => b.Id == p.BladeId, cancellationToken);

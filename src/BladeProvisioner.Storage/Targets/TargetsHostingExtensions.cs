@@ -38,6 +38,7 @@ internal static class TargetsHostingExtensions
                 ? sp.GetRequiredService<LioDriver>()
                 : sp.GetRequiredService<TgtDriver>());
         services.TryAddSingleton<ReconcileTrigger>();
+        services.TryAddSingleton<TargetChangeLock>();
         services.TryAddSingleton<TargetReconciler>();
 
         // The supervisor is registered first so tgtd is starting before the reconciler's first pass.

@@ -145,14 +145,9 @@ internal sealed partial class TransferSession : IDisposable
             var received = ReceiveUntil(deadline);
             if (received < 0)
             {
-                if (Expired)
+                if (EndOrCountRetransmission(ref retries, packets: 1) is { } end)
                 {
-                    return Expire();
-                }
-
-                if (!CountRetransmission(ref retries, packets: 1))
-                {
-                    return "timed-out";
+                    return end;
                 }
 
                 _socket.Send(optionAck);
@@ -181,17 +176,25 @@ internal sealed partial class TransferSession : IDisposable
         }
     }
 
-    /// <summary>After a timeout: false once the retries are used up, else the resend of <paramref name="packets"/> is counted.</summary>
-    private bool CountRetransmission(ref int retries, int packets)
+    /// <summary>
+    /// After a timeout: the transfer's outcome when it must end (its lifetime is over, or the retries are used up),
+    /// else null with the resend of <paramref name="packets"/> counted.
+    /// </summary>
+    private string? EndOrCountRetransmission(ref int retries, int packets)
     {
+        if (Expired)
+        {
+            return Expire();
+        }
+
         if (++retries > _context.Options.MaxRetries)
         {
-            return false;
+            return "timed-out";
         }
 
         _retransmits += packets;
         _context.Metrics.Retransmitted(packets);
-        return true;
+        return null;
     }
 
     /// <summary>
@@ -220,14 +223,9 @@ internal sealed partial class TransferSession : IDisposable
                 var received = ReceiveUntil(deadline);
                 if (received < 0)
                 {
-                    if (Expired)
+                    if (EndOrCountRetransmission(ref retries, packets: count) is { } end)
                     {
-                        return Expire();
-                    }
-
-                    if (!CountRetransmission(ref retries, packets: count))
-                    {
-                        return "timed-out";
+                        return end;
                     }
 
                     SendWindow(window, count);

@@ -16,21 +16,18 @@ public sealed partial class TargetReconciler(
     ITargetDriver driver,
     IDesiredTargetSource source,
     IOptions<TargetsOptions> options,
-    ILogger<TargetReconciler> logger)
+    ILogger<TargetReconciler> logger,
+    TargetChangeLock? changes = null)
 {
     private readonly SecretLedger _ensured = new();
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TargetChangeLock _changes = changes ?? new TargetChangeLock();
 
+    /// <summary>One pass, holding the node's <see cref="TargetChangeLock"/> from reading the database to the last change.</summary>
     public async Task<ReconcileReport> ReconcileAsync(CancellationToken ct)
     {
-        await _gate.WaitAsync(ct);
-        try
+        using (await _changes.AcquireAsync(ct))
         {
             return await PassAsync(ct);
-        }
-        finally
-        {
-            _gate.Release();
         }
     }
 
