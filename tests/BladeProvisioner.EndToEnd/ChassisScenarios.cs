@@ -131,7 +131,8 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
         Assert.Equal("Discovered", (string?)row!["state"]);
         Assert.DoesNotContain(await chassis.Api.ListAsync($"/api/volumes?bladeId={provisioned.Id}", ct), v => (string?)v!["state"] != "Deleting");
         Assert.False(File.Exists(oldFile), $"volume file {oldFile} is still there after decommission");
-        Assert.DoesNotContain(oldTarget, await TargetsAsync(ct), StringComparison.Ordinal);
+        // The whole name, as tgtadm prints it: blade.1 must not match blade.10.
+        Assert.DoesNotContain(": " + oldTarget + "\n", await TargetsAsync(ct), StringComparison.Ordinal);
 
         // An admin offers version 1 only; the operator powers the blade on and picks it in the menu.
         await chassis.OfferOnlyAsync(chassis.ImageV1, ct);
