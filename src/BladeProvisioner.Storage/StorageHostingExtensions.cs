@@ -36,6 +36,7 @@ public static class StorageHostingExtensions
         services.AddOptions<VolumeOptions>().BindConfiguration(VolumeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<VolumePaths>();
         services.TryAddSingleton<IDesiredTargetSource, DatabaseTargetSource>();
+        services.AddHostedService<StoreDirectories>();
 
         return builder.AddTargets();
     }

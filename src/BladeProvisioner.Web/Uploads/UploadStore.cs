@@ -22,7 +22,9 @@ internal sealed class UploadStore(ImageStore images)
 
     public async Task<UploadInfo> CreateAsync(UploadInfo declared, CancellationToken ct)
     {
-        System.IO.Directory.CreateDirectory(Directory);
+        // Uploads in progress are donors too: only the appliance's account may read them.
+        System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var info = declared with { Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) };
         await File.WriteAllTextAsync(MetaPath(info.Id), JsonSerializer.Serialize(info), ct);
         await using (File.Create(PartPath(info.Id)))
