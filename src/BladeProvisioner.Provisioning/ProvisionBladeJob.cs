@@ -6,6 +6,7 @@ using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
 using BladeProvisioner.Jobs;
 using BladeProvisioner.Power;
+using BladeProvisioner.Storage;
 using BladeProvisioner.Storage.Cloning;
 using BladeProvisioner.Storage.Partitioning;
 using BladeProvisioner.Storage.Targets;
@@ -118,7 +119,7 @@ internal sealed class ProvisionBladeJob(
         await db.SaveChangesAsync(ct);
         var plan = await partitioner.PlanAsync(image.Path!, ct);
         var resume = checkpoint?.Phase == PhaseCopy && File.Exists(volume.BackingPath) ? checkpoint.DurableOffset : 0;
-        Directory.CreateDirectory(Path.GetDirectoryName(volume.BackingPath)!);
+        PrivateDirectory.Ensure(Path.GetDirectoryName(volume.BackingPath)!);
         var result = await copier.CopyAsync(
             new CopyRequest(image.Path!, volume.BackingPath, volume.SizeBytes)
             {

@@ -35,7 +35,7 @@ internal sealed class ImportImageJob(
             throw DomainException.Invalid(ErrorCodes.ImageSourceMissing, $"The source '{p.SourcePath}' disappeared before the import finished.");
         }
 
-        StoreDirectories.Private(Path.GetDirectoryName(p.Destination)!);
+        PrivateDirectory.Ensure(Path.GetDirectoryName(p.Destination)!);
         var partial = ImageStore.PartialPathFor(p.Destination);
         var size = new FileInfo(p.SourcePath).Length;
         string sha256;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
+using BladeProvisioner.Storage;
 using BladeProvisioner.Storage.Images;
 
 namespace BladeProvisioner.Web.Uploads;
@@ -23,8 +24,7 @@ internal sealed class UploadStore(ImageStore images)
     public async Task<UploadInfo> CreateAsync(UploadInfo declared, CancellationToken ct)
     {
         // Uploads in progress are donors too: only the appliance's account may read them.
-        System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        File.SetUnixFileMode(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        PrivateDirectory.Ensure(Directory);
         var info = declared with { Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)) };
         await File.WriteAllTextAsync(MetaPath(info.Id), JsonSerializer.Serialize(info), ct);
         await using (File.Create(PartPath(info.Id)))
