@@ -88,7 +88,9 @@ public static class JobsServiceCollectionExtensions
             sp.GetRequiredService<ApplianceReadiness>(),
             sp.GetRequiredService<ILogger<JobRecoverySweep>>()));
         services.AddHostedService(sp => new RecurringJobsRegistration(
-            sp.GetRequiredService<IRecurringJobManager>(), sp.GetRequiredService<IOptions<JobsOptions>>()));
+            sp.GetRequiredService<IRecurringJobManager>(),
+            sp.GetRequiredService<IOptions<JobsOptions>>(),
+            sp.GetRequiredService<ILogger<RecurringJobsRegistration>>()));
         return builder;
     }
 
@@ -130,19 +132,5 @@ public static class JobsServiceCollectionExtensions
         filters.Add(new SlotWaitFilter(options.SlotRetryDelay), 0);
         filters.Add(new AutomaticRetryAttribute { Attempts = 3, DelaysInSeconds = [2, 10, 30] }, 20);
         return new JobFilterProviderCollection(filters, new JobFilterAttributeFilterProvider());
-    }
-
-    /// <summary>The recurring jobs this module owns, written to the engine's storage once the database is ready.</summary>
-    private sealed class RecurringJobsRegistration(IRecurringJobManager recurring, IOptions<JobsOptions> options) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            var seconds = (int)Math.Clamp(options.Value.RecoverySweepInterval.TotalSeconds, 1, 59);
-            recurring.AddOrUpdate<JobRecoverySweep>(
-                JobRecoverySweep.RecurringJobId, s => s.SweepAsync(CancellationToken.None), $"*/{seconds} * * * * *");
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
