@@ -61,7 +61,8 @@ public static class DhcpServiceCollectionExtensions
             sp.GetRequiredService<DhcpMetrics>(),
             sp.GetRequiredService<ILogger<DhcpServer>>(),
             sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<BootOptions>>().Value.HttpPort));
+            sp.GetRequiredService<IOptions<BootOptions>>().Value.HttpPort,
+            sp.GetService<IBootTickets>()));
         services.TryAddSingleton<DhcpHostedService>();
         services.AddHostedService(sp => sp.GetRequiredService<DhcpHostedService>());
         return builder;

@@ -9,7 +9,8 @@ namespace BladeProvisioner.Appliance.Tests;
 /// The blade's conversation end to end through the real host, with an HTTP client acting as iPXE, a real PostgreSQL,
 /// the appliance's own tgtd, and libiscsi's initiator proving the sanboot credentials work: enrol → menu of compatible
 /// Active images → choose → progress while the clone job runs → reboot → sanboot with the right names and CHAP →
-/// 403 for another blade's script → decommission → the menu again.
+/// 403 without the boot ticket of a DHCP answer or the token of the blade's own conversation → decommission → the menu
+/// again. (The tickets are issued through the same service the DHCP server calls; on the wire: BootAdmissionTests.)
 /// </summary>
 public sealed partial class BootFlowTests(PostgresServer postgres)
 {
@@ -17,9 +18,6 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
 
     [GeneratedRegex(@"/boot/choose\?blade=(?<blade>\d+)&image=(?<image>\d+)(&token=(?<token>[A-Za-z0-9_-]+))?")]
     private static partial Regex ChooseLink();
-
-    [GeneratedRegex(@"token=(?<token>[A-Za-z0-9_-]+)")]
-    private static partial Regex Token();
 
     [Fact]
     public async Task BladeIsEnrolledProvisionedBootedFromItsLunAndDecommissioned()
@@ -30,7 +28,7 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         var cs = await postgres.CreateEmptyDatabaseAsync("boot");
         await using var factory = new ApplianceFactory(cs);
 
-        // Real sockets: the boot endpoints check the caller's address against the blade's lease.
+        // Real sockets: tickets and tokens are bound to the caller's address.
         factory.UseKestrel(ApplianceProcess.FreeTcpPort());
         factory.StartServer();
         await factory.Services.WaitReadyAsync(ct);
@@ -41,7 +39,7 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         var uefi = await TestImages.ImportAsync(api, factory, "uefi-image", "Uefi", ct);
 
         // 1. First contact: iPXE sends the blade's identity; the blade is enrolled and gets the menu.
-        var menu = await ScriptAsync(ipxe, $"/boot/blade?mac={Mac.Replace(':', '-')}&uuid=&serial=SN-42&manufacturer=QEMU&product=Standard%20PC&platform=pcbios&buildarch=i386", ct);
+        var menu = await ScriptAsync(ipxe, await TestBoot.IdentifyPathAsync(factory.Services, Mac.Replace(':', '-'), "uuid=&serial=SN-42&manufacturer=QEMU&product=Standard%20PC&platform=pcbios&buildarch=i386"), ct);
         Assert.StartsWith("#!ipxe", menu, StringComparison.Ordinal);
         var blade = (await api.GetFromJsonAsync<List<BladeDto>>("/api/blades", JsonDefaults.Options, ct))!.Single();
         Assert.Equal(Mac, blade.BootMac);
@@ -52,20 +50,32 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         Assert.Contains("shell", menu, StringComparison.Ordinal);
         var choose = ChooseLink().Matches(menu).Single(m => m.Groups["image"].Value == bios.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-        // The blade's DHCP lease is 127.0.0.1, where this client calls from: it may act for the blade.
-        await TestLeases.BindAsync(cs, Mac, "127.0.0.1", ct);
-
         // 2. The choice starts the clone job; the progress screen refreshes until the volume is ready, then reboots.
         var progress = await ScriptAsync(ipxe, new Uri(choose.Value, UriKind.Relative).ToString().TrimStart('/').Insert(0, "/"), ct, factory.Log);
         Assert.Contains("/boot/status?blade=", progress, StringComparison.Ordinal);
-        string status;
+
+        // Knowing the blade's id gets nothing: no progress, and no token to go on with.
+        using (var guessed = await ipxe.GetAsync($"/boot/status?blade={blade.Id}", ct))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, guessed.StatusCode);
+            Assert.DoesNotContain("token=", await guessed.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        }
+
+        // Each script's token is spent by the request it leads to: the same link twice is refused.
+        var statusPath = TestBoot.StatusPath(progress);
+        var status = await ScriptAsync(ipxe, statusPath, ct);
+        using (var replayed = await ipxe.GetAsync(statusPath, ct))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, replayed.StatusCode);
+        }
+
         var deadline = DateTime.UtcNow.AddSeconds(180);
-        do
+        while (!status.Contains("reboot", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250, ct);
-            status = await ScriptAsync(ipxe, $"/boot/status?blade={blade.Id}", ct);
+            status = await ScriptAsync(ipxe, TestBoot.StatusPath(status), ct);
         }
-        while (!status.Contains("reboot", StringComparison.Ordinal) && DateTime.UtcNow < deadline);
+
         Assert.Contains("reboot", status, StringComparison.Ordinal);
         var provisioned = await api.GetFromJsonAsync<BladeDto>($"/api/blades/{blade.Id}", JsonDefaults.Options, ct);
         Assert.Equal("Provisioned", provisioned!.State);
@@ -75,7 +85,8 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         Assert.EndsWith($":blade.{blade.Id}", volume.TargetIqn, StringComparison.Ordinal);
 
         // 3. After the restart the blade gets its sanboot script: its own names, LUN 1 on the portal, CHAP.
-        var sanboot = await ScriptAsync(ipxe, $"/boot/blade?mac={Mac}&platform=pcbios&buildarch=i386", ct);
+        var sanbootPath = await TestBoot.IdentifyPathAsync(factory.Services, Mac, "platform=pcbios&buildarch=i386");
+        var sanboot = await ScriptAsync(ipxe, sanbootPath, ct);
         var portal = factory.PortalPort;
         Assert.Contains($"set initiator-iqn {blade.InitiatorIqn}", sanboot, StringComparison.Ordinal);
         Assert.Contains($"set username {volume.ChapUser}", sanboot, StringComparison.Ordinal);
@@ -89,10 +100,19 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         Assert.NotEqual(0, Inquiry("iqn.2026-11.local.test:intruder", volume.ChapUser, secret, portal, volume.TargetIqn).ExitCode);
         Assert.NotEqual(0, Inquiry(blade.InitiatorIqn!, volume.ChapUser, "WrongSecret1234x", portal, volume.TargetIqn).ExitCode);
 
-        // 4. From anywhere else (the lease moved away, no token), the script with the secrets is refused and audited.
-        await TestLeases.BindAsync(cs, Mac, "10.99.77.7", ct);
-        using (var denied = await ipxe.GetAsync($"/boot/blade?mac={Mac}&platform=pcbios", ct))
+        // 4. Without a fresh ticket of its own the script with the secrets is refused and audited: no ticket (a
+        //    process on the running blade, from the blade's own address), the spent ticket again, a ticket issued for
+        //    another address, a ticket issued to another MAC.
+        string[] refused =
+        [
+            $"/boot/blade?mac={Mac}&platform=pcbios",
+            sanbootPath,
+            await TestBoot.IdentifyPathAsync(factory.Services, Mac, "platform=pcbios", address: "10.99.77.7"),
+            $"/boot/blade?mac={Mac}&platform=pcbios&ticket={await TestBoot.TicketAsync(factory.Services, "52:54:00:b0:07:99")}",
+        ];
+        foreach (var path in refused)
         {
+            using var denied = await ipxe.GetAsync(path, ct);
             Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
             Assert.DoesNotContain(secret, await denied.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
         }
@@ -121,7 +141,7 @@ public sealed partial class BootFlowTests(PostgresServer postgres)
         Assert.Empty((await api.GetFromJsonAsync<List<VolumeDto>>($"/api/volumes?bladeId={blade.Id}", JsonDefaults.Options, ct))!);
         Assert.False(File.Exists(volume.BackingPath));
         Assert.NotEqual(0, Inquiry(blade.InitiatorIqn!, volume.ChapUser, secret, portal, volume.TargetIqn).ExitCode);
-        var again = await ScriptAsync(ipxe, $"/boot/blade?mac={Mac}&platform=pcbios", ct);
+        var again = await ScriptAsync(ipxe, await TestBoot.IdentifyPathAsync(factory.Services, Mac, "platform=pcbios"), ct);
         Assert.Contains("bios-image", again, StringComparison.Ordinal);
         Assert.DoesNotContain("sanboot", again, StringComparison.Ordinal);
 

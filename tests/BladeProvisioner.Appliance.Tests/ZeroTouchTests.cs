@@ -88,6 +88,10 @@ public sealed class ZeroTouchTests(PostgresServer postgres)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var factory = new ApplianceFactory(await postgres.CreateEmptyDatabaseAsync("zt-boot"));
+
+        // Real sockets: boot tickets are bound to the caller's address.
+        factory.UseKestrel(ApplianceProcess.FreeTcpPort());
+        factory.StartServer();
         await factory.Services.WaitReadyAsync(ct);
         using var api = factory.CreateClient();
         using var ipxe = factory.CreateClient();
@@ -104,16 +108,21 @@ public sealed class ZeroTouchTests(PostgresServer postgres)
         Assert.Contains("zero-touch rule", preview, StringComparison.Ordinal);
         Assert.Contains("slot-image v1", preview, StringComparison.Ordinal);
 
-        var slotBlade = await ScriptAsync(ipxe, "/boot/blade?mac=52-54-00-7a-00-12&uuid=&platform=pcbios&buildarch=i386", ct);
+        var slotBlade = await ScriptAsync(ipxe, await TestBoot.IdentifyPathAsync(factory.Services, "52-54-00-7a-00-12", "uuid=&platform=pcbios&buildarch=i386"), ct);
         Assert.Contains("/boot/status?blade=", slotBlade, StringComparison.Ordinal);
         Assert.DoesNotContain("choose ", slotBlade, StringComparison.Ordinal);
 
         // Another blade reports the ruled SMBIOS UUID from its firmware.
-        var uuidBlade = await ScriptAsync(ipxe, $"/boot/blade?mac=52-54-00-7a-00-99&uuid={Uuid}&platform=efi&buildarch=x86_64", ct);
+        var uuidBlade = await ScriptAsync(ipxe, await TestBoot.IdentifyPathAsync(factory.Services, "52-54-00-7a-00-99", $"uuid={Uuid}&platform=efi&buildarch=x86_64"), ct);
         Assert.Contains("/boot/status?blade=", uuidBlade, StringComparison.Ordinal);
 
+        // A second MAC claiming the same UUID (a cloned board, or a host inventing MACs) gets the menu, not a clone.
+        var sameUuid = await ScriptAsync(ipxe, await TestBoot.IdentifyPathAsync(factory.Services, "52-54-00-7a-00-98", $"uuid={Uuid}&platform=efi&buildarch=x86_64"), ct);
+        Assert.Contains("choose ", sameUuid, StringComparison.Ordinal);
+        Assert.Contains("belongs to blade", sameUuid, StringComparison.Ordinal);
+
         // A blade no rule covers gets the menu, with both images in it.
-        var other = await ScriptAsync(ipxe, "/boot/blade?mac=52-54-00-7a-00-13&uuid=&platform=pcbios&buildarch=i386", ct);
+        var other = await ScriptAsync(ipxe, await TestBoot.IdentifyPathAsync(factory.Services, "52-54-00-7a-00-13", "uuid=&platform=pcbios&buildarch=i386"), ct);
         Assert.Contains("choose ", other, StringComparison.Ordinal);
         Assert.Contains("slot-image", other, StringComparison.Ordinal);
 
@@ -122,6 +131,7 @@ public sealed class ZeroTouchTests(PostgresServer postgres)
         Assert.Contains(blades!.Single(b => b.BootMac == "52:54:00:7a:00:12").State, (string[])["Provisioning", "Provisioned"]);
         Assert.Contains(blades!.Single(b => b.BootMac == "52:54:00:7a:00:99").State, (string[])["Provisioning", "Provisioned"]);
         Assert.Equal("Discovered", blades!.Single(b => b.BootMac == "52:54:00:7a:00:13").State);
+        Assert.Equal("Discovered", blades!.Single(b => b.BootMac == "52:54:00:7a:00:98").State);
         var volumes = await api.GetFromJsonAsync<List<JsonElement>>("/api/volumes", JsonDefaults.Options, ct);
         Assert.Contains(volumes!, v => v.GetProperty("donorImageId").GetInt64() == bySlot);
         Assert.Contains(volumes!, v => v.GetProperty("donorImageId").GetInt64() == byUuid);

@@ -17,19 +17,35 @@ public sealed partial class BootConversation
             return Script(Renderer.Entry(new EntryScript(BaseUri(http))));
         }
 
+        if (!await IsAdmittedAsync(http, id, token))
+        {
+            return Denied(http, id, null, "bad-token", "open the menu");
+        }
+
+        // Only the blade's own script gets here, and it sends only a code and iPXE's errno: nothing else is written
+        // into the timeline, whatever the query says.
         var text = error switch
         {
             null => null,
-            ErrorCodes.SanbootFailed => $"booting from the iSCSI volume failed: {IpxeErrors.Describe(errno)} ({errno}).",
-            _ => error,
+            ErrorCodes.SanbootFailed => $"booting from the iSCSI volume failed: {IpxeErrors.Describe(IsErrno(errno) ? errno : null)} ({(IsErrno(errno) ? errno : "no error number")}).",
+            _ when IsErrorCode(error) => "the last step ended with " + error + ".",
+            _ => "the last step failed.",
         };
         if (text is not null)
         {
             timeline.Record(new TimelineRecord("boot", "boot.error", $"Blade reported: {text}") { BladeId = id, Address = Remote(http) });
         }
 
-        return await RouteAsync(http, id, token, text);
+        return await RouteAsync(http, id, text);
     }
+
+    /// <summary>The codes the appliance's own scripts send back (ErrorCodes: upper case, digits, underscores).</summary>
+    private static bool IsErrorCode(string value) =>
+        value.Length is > 0 and <= 48 && value.All(c => char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c) || c == '_');
+
+    /// <summary>iPXE's <c>${errno}</c>: 0x and eight hex digits (older builds: decimal).</summary>
+    private static bool IsErrno(string? value) =>
+        value is { Length: > 0 and <= 10 } && (value.StartsWith("0x", StringComparison.Ordinal) ? value[2..].All(char.IsAsciiHexDigit) : value.All(char.IsAsciiDigit));
 
     public async Task<IResult> ChooseAsync(HttpContext http, long? bladeId, long? imageId, string? token)
     {
@@ -45,10 +61,10 @@ public sealed partial class BootConversation
             return Script(Renderer.Error(new ErrorScript(new BootLinks(BaseUri(http), id), "This blade is not known to the appliance.") { Code = ErrorCodes.BladeNotFound }), 404);
         }
 
-        // Starting a clone changes state: only the blade itself (its leased address, or its token) may do it.
-        if (!await IsBladeAsync(http, blade, token))
+        // Starting a clone changes state: only the blade itself (its conversation's token) may do it.
+        if (!await IsAdmittedAsync(http, id, token))
         {
-            return Denied(http, blade, "choose an image");
+            return Denied(http, id, blade.BootMac, "bad-token", "choose an image");
         }
 
         return await ProvisionAsync(http, blade, image, "chosen at the console");
@@ -59,6 +75,11 @@ public sealed partial class BootConversation
         if (bladeId is not { } id)
         {
             return Script(Renderer.Entry(new EntryScript(BaseUri(http))));
+        }
+
+        if (!await IsAdmittedAsync(http, id, token))
+        {
+            return Denied(http, id, null, "bad-token", "read the progress");
         }
 
         await using var db = await contexts.CreateDbContextAsync(http.RequestAborted);
@@ -90,7 +111,7 @@ public sealed partial class BootConversation
                 var message = failed?.Error ?? "provisioning failed.";
                 return Script(Renderer.Error(new ErrorScript(await LinksAsync(http, id), "Provisioning failed: " + message) { Code = failed?.ErrorCode ?? ErrorCodes.ProvisioningFailed }));
             default:
-                return await RouteAsync(http, id, token, error: null);
+                return await RouteAsync(http, id, error: null);
         }
     }
 

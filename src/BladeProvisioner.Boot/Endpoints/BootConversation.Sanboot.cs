@@ -10,14 +10,12 @@ namespace BladeProvisioner.Boot.Endpoints;
 
 public sealed partial class BootConversation
 {
-    /// <summary>The script with CHAP secrets: for this blade only, else 403 and an audit event.</summary>
-    private async Task<IResult> SanbootAsync(HttpContext http, ApplianceDbContext db, Blade blade, string? token)
+    /// <summary>
+    /// The script with CHAP secrets. Reached only through <see cref="RouteAsync"/>, i.e. by a request that spent this
+    /// blade's boot ticket or one of its conversation's tokens.
+    /// </summary>
+    private async Task<IResult> SanbootAsync(HttpContext http, ApplianceDbContext db, Blade blade)
     {
-        if (!await IsBladeAsync(http, blade, token))
-        {
-            return Denied(http, blade, "fetch its sanboot script");
-        }
-
         var volume = await db.BootVolumes.AsNoTracking().SingleOrDefaultAsync(v => v.BladeId == blade.Id && v.State == BootVolumeState.Exported, http.RequestAborted);
         if (volume is null || blade.InitiatorIqn is null)
         {
@@ -55,20 +53,5 @@ public sealed partial class BootConversation
             Details = new Dictionary<string, object?> { ["portal"] = model.Portal, ["target"] = model.TargetIqn, ["lun"] = model.Lun, ["mutualChap"] = model.MutualChap is not null },
         });
         return Script(script);
-    }
-
-    /// <summary>Is this request from the blade: its leased address, or a one-time token one of its scripts carried?</summary>
-    private async Task<bool> IsBladeAsync(HttpContext http, Blade blade, string? token) =>
-        await access.IsFromLeasedAddressAsync(blade.BootMac, Remote(http), http.RequestAborted)
-        || await access.TrySpendAsync(blade.Id, token, http.RequestAborted);
-
-    private IResult Denied(HttpContext http, Blade blade, string what)
-    {
-        timeline.Record(new TimelineRecord("boot", "boot.denied", $"{Remote(http)} tried to {what} of blade {blade.Id} ({blade.BootMac}): not its leased address, no valid token")
-        {
-            BladeId = blade.Id,
-            Address = Remote(http),
-        });
-        return Results.Text("#!ipxe\necho This script belongs to another blade.\nexit 1\n", "text/plain; charset=utf-8", System.Text.Encoding.UTF8, StatusCodes.Status403Forbidden);
     }
 }

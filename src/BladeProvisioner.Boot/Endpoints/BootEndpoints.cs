@@ -19,9 +19,9 @@ public static class BootEndpoints
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var g = endpoints.MapGroup(string.Empty).ExcludeFromDescription();
-        g.MapGet(BootPaths.Entry, (HttpContext http, BootConversation c) => c.EntryAsync(http));
-        g.MapGet(BootPaths.Blade, (HttpContext http, BootConversation c, string? mac, string? uuid, string? serial, string? manufacturer, string? product, string? platform, string? buildarch, string? token) =>
-            c.IdentifyAsync(http, new BladeIdentity(mac, uuid, serial, manufacturer, product, platform, buildarch), token));
+        g.MapGet(BootPaths.Entry, (HttpContext http, BootConversation c, string? ticket) => c.EntryAsync(http, ticket));
+        g.MapGet(BootPaths.Blade, (HttpContext http, BootConversation c, string? mac, string? uuid, string? serial, string? manufacturer, string? product, string? platform, string? buildarch, string? ticket) =>
+            c.IdentifyAsync(http, new BladeIdentity(mac, uuid, serial, manufacturer, product, platform, buildarch), ticket));
         g.MapGet(BootPaths.Menu, (HttpContext http, BootConversation c, long? blade, string? error, string? errno, string? token) => c.MenuAsync(http, blade, error, errno, token));
         g.MapGet(BootPaths.Choose, (HttpContext http, BootConversation c, long? blade, long? image, string? token) => c.ChooseAsync(http, blade, image, token));
         g.MapGet(BootPaths.Status, (HttpContext http, BootConversation c, long? blade, string? token) => c.StatusAsync(http, blade, token));

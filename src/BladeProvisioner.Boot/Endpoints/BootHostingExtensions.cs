@@ -11,6 +11,9 @@ public static class BootHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<BootOptions>().BindConfiguration(BootOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.TryAddSingleton<BootAccess>();
+        builder.Services.TryAddSingleton<BootTickets>();
+        builder.Services.TryAddSingleton<IBootTickets>(sp => sp.GetRequiredService<BootTickets>());
+        builder.Services.TryAddSingleton<BootMetrics>();
         builder.Services.TryAddSingleton<BootConversation>();
         builder.Services.TryAddSingleton<IBootScriptPreview>(sp => sp.GetRequiredService<BootConversation>());
         return builder;

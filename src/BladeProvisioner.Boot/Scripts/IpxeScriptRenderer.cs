@@ -26,15 +26,11 @@ internal sealed class IpxeScriptRenderer
         var url = BootLinks.Base(model.BaseUri) + BootPaths.Blade
             + "?mac=${netX/mac:hexhyp}&uuid=${uuid}&serial=${serial:uristring}&manufacturer=${manufacturer:uristring}"
             + "&product=${product:uristring}&platform=${platform:uristring}&buildarch=${buildarch:uristring}"
-            + (model.Token is null ? string.Empty : "&token=" + SafeWord(model.Token, "token"));
-        return new IpxeScriptBuilder()
+            + (model.Ticket is null ? string.Empty : "&ticket=" + SafeWord(model.Ticket, "ticket"));
+        var script = new IpxeScriptBuilder()
             .Comment("BladeProvisioner: send this blade's identity, then run the script that comes back.")
-            .Label("identify")
-            .Line(Chain + url + " ||")
-            .Line(Unreachable(model.RetrySeconds))
-            .Line(Sleep(model.RetrySeconds))
-            .Line("goto identify")
-            .ToString();
+            .Line(Chain + url + " || goto restart");
+        return Restart(script, model.RetrySeconds).ToString();
     }
 
     /// <summary>
@@ -85,18 +81,14 @@ internal sealed class IpxeScriptRenderer
             .Line("goto ${bp-choice}");
         foreach (var image in model.Images)
         {
-            script.Label(ImageLabel(image.Id)).Line(Chain + links.Choose(image.Id) + " || goto unreachable");
+            script.Label(ImageLabel(image.Id)).Line(Chain + links.Choose(image.Id) + " || goto restart");
         }
 
-        return script
-            .Label("refresh").Line(Chain + links.Menu() + " || goto unreachable")
+        script
+            .Label("refresh").Line(Chain + links.Menu() + " || goto restart")
             .Label("reboot").Line("reboot")
-            .Label("shell").Line("echo Type exit to return to the menu.").Line("shell").Line("goto menu")
-            .Label("unreachable")
-            .Line("echo BladeProvisioner: no answer from the appliance (${errno}); back to the menu in 10 seconds.")
-            .Line("sleep 10")
-            .Line("goto menu")
-            .ToString();
+            .Label("shell").Line("echo Type exit to return to the menu.").Line("shell").Line("goto menu");
+        return Restart(script, 10).ToString();
     }
 
     /// <summary>One progress report, then a short sleep and the next report from <see cref="BootPaths.Status"/>.</summary>
@@ -104,15 +96,15 @@ internal sealed class IpxeScriptRenderer
     {
         ArgumentNullException.ThrowIfNull(model);
         var stage = string.IsNullOrWhiteSpace(model.Stage) ? string.Empty : $" ({model.Stage})";
-        return new IpxeScriptBuilder()
+        var script = new IpxeScriptBuilder()
             .Comment($"BladeProvisioner: progress for blade {model.Links.BladeId}.")
             .Echo(string.Empty)
             .Echo($"BladeProvisioner: preparing {model.ImageName}{stage}")
             .Line("echo " + ProgressLine(model))
             .Label("poll")
             .Line(Sleep(model.RefreshSeconds))
-            .Line(Chain + model.Links.Status() + " || goto poll")
-            .ToString();
+            .Line(Chain + model.Links.Status() + " || goto restart");
+        return Restart(script, model.RefreshSeconds).ToString();
     }
 
     /// <summary>
@@ -176,11 +168,8 @@ internal sealed class IpxeScriptRenderer
             .Line("clear reverse-password")
             .Line($"echo Could not boot from the iSCSI volume after {attempts} attempts (error ${{bp-error}}).")
             .Label("menu")
-            .Line(Chain + model.Links.Menu(ErrorCodes.SanbootFailed) + "&errno=${bp-error} ||")
-            .Line(Unreachable(10))
-            .Line("sleep 10")
-            .Line("goto menu");
-        return script.ToString();
+            .Line(Chain + model.Links.Menu(ErrorCodes.SanbootFailed) + "&errno=${bp-error} || goto restart");
+        return Restart(script, 10).ToString();
     }
 
     /// <summary>The error in words (and its code), then back to the menu after a key press or a timeout.</summary>
@@ -196,12 +185,11 @@ internal sealed class IpxeScriptRenderer
             script.Echo("Error code: " + model.Code);
         }
 
-        return script
+        script
             .Label("menu")
             .Line($"prompt --timeout {model.ReturnSeconds * 1000} Press any key to return to the menu. ||")
-            .Line(Chain + model.Links.Menu(string.IsNullOrWhiteSpace(model.Code) ? null : model.Code) + " ||")
-            .Line("goto menu")
-            .ToString();
+            .Line(Chain + model.Links.Menu(string.IsNullOrWhiteSpace(model.Code) ? null : model.Code) + " || goto restart");
+        return Restart(script, 10).ToString();
     }
 
     /// <summary>In-band restart: the blade PXE-boots again and gets its next script.</summary>
@@ -268,8 +256,18 @@ internal sealed class IpxeScriptRenderer
             ? string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(seconds):0} s")
             : string.Create(CultureInfo.InvariantCulture, $"{Math.Ceiling(seconds / 60):0} min");
 
-    private static string Unreachable(int seconds) =>
-        "echo BladeProvisioner: no answer from the appliance (${errno}); trying again in " + seconds.ToString(CultureInfo.InvariantCulture) + " seconds.";
+    /// <summary>
+    /// Where every failed chain goes: after a pause, a fresh DHCP exchange and the boot URL it names. A lost answer, an
+    /// appliance restart, a spent or expired token: the new DHCP answer brings a new boot ticket, and the conversation
+    /// starts again from the top (a link of the old script is never retried: its token may be spent).
+    /// </summary>
+    private static IpxeScriptBuilder Restart(IpxeScriptBuilder script, int seconds) =>
+        script.Label("restart")
+            .Line("echo BladeProvisioner: no answer from the appliance, or not admitted (${errno}); starting again from DHCP in "
+                + Math.Max(1, seconds).ToString(CultureInfo.InvariantCulture) + " seconds.")
+            .Line(Sleep(seconds))
+            .Line("dhcp || goto restart")
+            .Line(Chain + "${filename} || goto restart");
 
     private static string Sleep(int seconds) => "sleep " + Math.Max(1, seconds).ToString(CultureInfo.InvariantCulture);
 

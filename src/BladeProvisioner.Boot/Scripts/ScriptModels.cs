@@ -5,8 +5,11 @@ namespace BladeProvisioner.Boot.Scripts;
 // What each boot script needs. Display text (names, messages) may hold anything: the renderer makes it safe.
 
 /// <summary>The first script: sends the blade's identity to <see cref="BootPaths.Blade"/>.</summary>
-internal sealed record EntryScript(Uri BaseUri, string? Token = null)
+internal sealed record EntryScript(Uri BaseUri)
 {
+    /// <summary>The boot ticket of the DHCP answer that brought iPXE here, passed on to the identity request.</summary>
+    public string? Ticket { get; init; }
+
     public int RetrySeconds { get; init; } = 10;
 }
 

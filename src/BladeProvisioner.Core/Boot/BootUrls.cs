@@ -20,6 +20,17 @@ public static class BootUrls
     /// <summary><c>http://host:port/boot/ipxe</c></summary>
     public static string Entry(string host, int port) => string.Create(CultureInfo.InvariantCulture, $"http://{host}:{port}{EntryPath}");
 
+    /// <summary>The query parameter a DHCP answer adds to the boot URL: the boot ticket (see <see cref="IBootTickets"/>).</summary>
+    public const string TicketParameter = "ticket";
+
+    /// <summary>The boot URL with a ticket appended (a configured URL may carry a query of its own).</summary>
+    public static string WithTicket(string url, string ticket)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        ArgumentException.ThrowIfNullOrEmpty(ticket);
+        return url + (url.Contains('?', StringComparison.Ordinal) ? "&" : "?") + TicketParameter + "=" + ticket;
+    }
+
     /// <summary><c>http://host:port/boot/files/</c></summary>
     public static string LoaderFiles(string host, int port) => string.Create(CultureInfo.InvariantCulture, $"http://{host}:{port}{LoaderFilesPath}");
 }

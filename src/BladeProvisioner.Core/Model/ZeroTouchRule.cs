@@ -15,6 +15,12 @@ public sealed class ZeroTouchRule
     public required string CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>
+    /// A UUID rule's blade: the first blade it provisioned. It applies to no other blade (a slot rule applies to
+    /// whatever blade sits in the slot: replacing a blade is what slots are for).
+    /// </summary>
+    public long? BladeId { get; set; }
+
     /// <summary>How the rule matches, for timelines and the console.</summary>
     public string Describe() => SmbiosUuid is { } uuid ? $"SMBIOS UUID {uuid}" : $"chassis {Chassis} slot {Slot}";
 }

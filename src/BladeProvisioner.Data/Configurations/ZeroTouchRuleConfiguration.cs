@@ -13,5 +13,6 @@ internal sealed class ZeroTouchRuleConfiguration : IEntityTypeConfiguration<Zero
         builder.HasIndex(r => r.SmbiosUuid).IsUnique();
         builder.HasIndex(r => new { r.Chassis, r.Slot }).IsUnique();
         builder.HasOne<DonorImage>().WithMany().HasForeignKey(r => r.DonorImageId).OnDelete(DeleteBehavior.Restrict);
+        builder.HasOne<Blade>().WithMany().HasForeignKey(r => r.BladeId).OnDelete(DeleteBehavior.SetNull);
     }
 }

@@ -43,4 +43,7 @@ internal static partial class DhcpLog
 
     [LoggerMessage(EventId = DhcpEventIds.LostRace, Level = LogLevel.Debug, Message = "Lease for {Address} in scope {Scope} is held by another client or node; NAK to {Mac}")]
     public static partial void LostRace(ILogger logger, string address, string scope, string mac);
+
+    [LoggerMessage(EventId = DhcpEventIds.TicketUnavailable, Level = LogLevel.Warning, Message = "No boot ticket could be stored for {Mac} ({Error}); not answering, the client retransmits")]
+    public static partial void TicketUnavailable(ILogger logger, string mac, string error);
 }

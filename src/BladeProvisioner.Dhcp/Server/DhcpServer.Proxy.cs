@@ -38,6 +38,13 @@ internal sealed partial class DhcpServer
             return await Ignore(message, "proxy mode: no boot file for this architecture");
         }
 
+        // The address server's answer is not ours to see: the ticket binds to ciaddr when the client names it, else
+        // to the address it is first used from.
+        if ((boot = await WithTicketAsync(boot, client, mac, message.ClientAddress, "proxy", cancellationToken)) is null)
+        {
+            return await Ignore(message, "boot tickets unavailable");
+        }
+
         // A proxy offer carries no address (yiaddr 0), no lease and no network options.
         var content = new ReplyContent(type, 0, context.ServerAddress, null, null, profile?.Hostname, boot with { VendorClassReply = boot.VendorClassReply ?? "PXEClient" }, client);
         var payload = BuildReply(message, content);

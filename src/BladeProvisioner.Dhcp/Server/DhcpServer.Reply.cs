@@ -1,3 +1,4 @@
+using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Dhcp.Boot;
 using BladeProvisioner.Dhcp.Protocol;
 using BladeProvisioner.Dhcp.Scopes;
@@ -85,13 +86,14 @@ internal sealed partial class DhcpServer
 
         // siaddr, 'file' and options 66/67 agree: TFTP clients read siaddr/file, others the options.
         w.SetServerAddress(c.ServerAddress);
-        w.SetBootFile(boot.BootFile);
+        var file = boot.Ticket is null ? boot.BootFile : BootUrls.WithTicket(boot.BootFile, boot.Ticket);
+        w.SetBootFile(file);
         if (!boot.IsUrl)
         {
             w.WriteString(DhcpOptionCode.TftpServerName, Ipv4.Format(c.ServerAddress));
         }
 
-        w.WriteString(DhcpOptionCode.BootFileName, boot.BootFile);
+        w.WriteString(DhcpOptionCode.BootFileName, file);
         if (boot.VendorClassReply is { } vendor)
         {
             // Echoing the vendor class tells PXE and HTTP-boot firmware this answer is for them (PXE 2.1 §2.2).

@@ -102,6 +102,11 @@ internal sealed partial class DhcpServer
 
         leases.MarkBound(target, mac, expires);
         var boot = _boot.Select(client, profile, profile?.Product, Ipv4.Format(context.ServerAddress), _httpPort);
+        if (boot is not null && (boot = await WithTicketAsync(boot, client, mac, target, "dhcp", cancellationToken)) is null)
+        {
+            return await Ignore(message, "boot tickets unavailable");
+        }
+
         var payload = BuildReply(message, new ReplyContent(DhcpMessageType.Ack, target, context.ServerAddress, scope, scope.LeaseTime, hostname, boot, client));
         Record("ack", message, mac, client, target, boot, profile);
         _metrics.Sent(DhcpMessageType.Ack);

@@ -1,5 +1,6 @@
 using System.Net;
 using BladeProvisioner.Core.Blades;
+using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Naming;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Dhcp.Boot;
@@ -34,6 +35,7 @@ internal sealed partial class DhcpServer
     private readonly TimeProvider _time;
     private readonly BootFileSelector _boot;
     private readonly int _httpPort;
+    private readonly IBootTickets? _tickets;
 
     public DhcpServer(
         DhcpOptions options,
@@ -45,7 +47,8 @@ internal sealed partial class DhcpServer
         DhcpMetrics metrics,
         ILogger<DhcpServer> logger,
         TimeProvider time,
-        int httpPort)
+        int httpPort,
+        IBootTickets? tickets = null)
     {
         _options = options;
         _scopes = scopes;
@@ -58,6 +61,7 @@ internal sealed partial class DhcpServer
         _time = time;
         _boot = new BootFileSelector(options);
         _httpPort = httpPort;
+        _tickets = tickets;
     }
 
     public DhcpMode Mode => _options.Mode;
@@ -108,6 +112,29 @@ internal sealed partial class DhcpServer
         _metrics.Dropped(reason);
         DhcpLog.Ignored(_logger, message.MessageType.ToString(), message.TransactionId, MacOf(message), reason);
         return ValueTask.FromResult<DhcpReply?>(null);
+    }
+
+    /// <summary>
+    /// The answer's boot decision with a fresh boot ticket when it sends iPXE to a URL (see <see cref="IBootTickets"/>);
+    /// null when the ticket cannot be stored: the caller stays silent and the client retransmits.
+    /// </summary>
+    private async ValueTask<BootDecision?> WithTicketAsync(BootDecision? boot, ClientInfo client, string mac, uint address, string via, CancellationToken ct)
+    {
+        if (boot is not { IsUrl: true } || !client.IsIpxe || _tickets is null)
+        {
+            return boot;
+        }
+
+        try
+        {
+            var ticket = await _tickets.IssueAsync(new BootTicketGrant(mac, address == 0 ? null : Ipv4.ToAddress(address), via), ct);
+            return boot with { Ticket = ticket };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            DhcpLog.TicketUnavailable(_logger, mac, ex.GetType().Name);
+            return null;
+        }
     }
 
     private static string MacOf(DhcpMessage message) => MacAddress.FromOctets(message.HardwareAddress).ToString();

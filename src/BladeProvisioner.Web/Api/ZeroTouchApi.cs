@@ -124,7 +124,7 @@ internal static class ZeroTouchApi
 /// <summary>A new zero-touch rule: <c>smbiosUuid</c>, or <c>chassis</c> and <c>slot</c>; and the image.</summary>
 internal sealed record CreateZeroTouchRuleRequest(string? SmbiosUuid, string? Chassis, string? Slot, long? ImageId);
 
-internal sealed record ZeroTouchRuleView(long Id, Guid? SmbiosUuid, string? Chassis, string? Slot, long ImageId, string CreatedBy, DateTimeOffset CreatedAt)
+internal sealed record ZeroTouchRuleView(long Id, Guid? SmbiosUuid, string? Chassis, string? Slot, long ImageId, string CreatedBy, DateTimeOffset CreatedAt, long? BladeId)
 {
-    public static ZeroTouchRuleView From(ZeroTouchRule r) => new(r.Id, r.SmbiosUuid, r.Chassis, r.Slot, r.DonorImageId, r.CreatedBy, r.CreatedAt);
+    public static ZeroTouchRuleView From(ZeroTouchRule r) => new(r.Id, r.SmbiosUuid, r.Chassis, r.Slot, r.DonorImageId, r.CreatedBy, r.CreatedAt, r.BladeId);
 }

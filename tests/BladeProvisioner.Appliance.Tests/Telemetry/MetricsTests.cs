@@ -118,9 +118,8 @@ public sealed partial class MetricsTests(PostgresServer postgres)
     {
         using var ipxe = new HttpClient { BaseAddress = api.BaseAddress };
         var image = await TestImages.ImportAsync(api, factory, "metrics-image", "Bios", ct);
-        var menu = await ipxe.GetStringAsync($"/boot/blade?mac={BladeMac.Replace(':', '-')}&serial=SN-M1&platform=pcbios&buildarch=i386", ct);
+        var menu = await ipxe.GetStringAsync(await TestBoot.IdentifyPathAsync(factory.Services, BladeMac.Replace(':', '-'), "serial=SN-M1&platform=pcbios&buildarch=i386"), ct);
         var choose = ChooseLink().Matches(menu).Single(m => m.Groups["image"].Value == image.ToString(CultureInfo.InvariantCulture));
-        await TestLeases.BindAsync(cs, BladeMac, "127.0.0.1", ct);
         var progress = await ipxe.GetStringAsync(choose.Value, ct);
         var bladeId = choose.Groups["blade"].Value;
         Assert.Contains("/boot/status?blade=", progress, StringComparison.Ordinal);
@@ -129,13 +128,12 @@ public sealed partial class MetricsTests(PostgresServer postgres)
         while (!status.Contains("reboot", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250, ct);
-            status = await ipxe.GetStringAsync($"/boot/status?blade={bladeId}", ct);
+            status = await ipxe.GetStringAsync(TestBoot.StatusPath(status.Length == 0 ? progress : status), ct);
         }
 
         Assert.Contains("reboot", status, StringComparison.Ordinal);
-        var sanboot = await ipxe.GetStringAsync($"/boot/blade?mac={BladeMac}&platform=pcbios&buildarch=i386", ct);
+        var sanboot = await ipxe.GetStringAsync(await TestBoot.IdentifyPathAsync(factory.Services, BladeMac, "platform=pcbios&buildarch=i386"), ct);
         Assert.Contains("sanboot", sanboot, StringComparison.Ordinal);
-        await TestLeases.BindAsync(cs, BladeMac, "10.99.77.7", ct);
         using var denied = await ipxe.GetAsync($"/boot/blade?mac={BladeMac}&platform=pcbios", ct);
         Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
         // An operator's restart through a BMC that does not answer (nothing listens on port 1): refused, and counted.

@@ -44,10 +44,12 @@ public sealed class IpxeScriptRendererTests
                 "clear reverse-password",
                 "echo Could not boot from the iSCSI volume after 3 attempts (error ${bp-error}).",
                 ":menu",
-                "chain --autofree --replace http://10.99.0.1:8080/boot/menu?blade=17&error=SANBOOT_FAILED&errno=${bp-error} ||",
-                "echo BladeProvisioner: no answer from the appliance (${errno}); trying again in 10 seconds.",
+                "chain --autofree --replace http://10.99.0.1:8080/boot/menu?blade=17&error=SANBOOT_FAILED&errno=${bp-error} || goto restart",
+                ":restart",
+                "echo BladeProvisioner: no answer from the appliance, or not admitted (${errno}); starting again from DHCP in 10 seconds.",
                 "sleep 10",
-                "goto menu",
+                "dhcp || goto restart",
+                "chain --autofree --replace ${filename} || goto restart",
             ],
             _renderer.Sanboot(ScriptSamples.Sanboot(mutual: false)));
     }
@@ -81,10 +83,12 @@ public sealed class IpxeScriptRendererTests
                 "clear reverse-password",
                 "echo Could not boot from the iSCSI volume after 3 attempts (error ${bp-error}).",
                 ":menu",
-                "chain --autofree --replace http://10.99.0.1:8080/boot/menu?blade=17&error=SANBOOT_FAILED&errno=${bp-error} ||",
-                "echo BladeProvisioner: no answer from the appliance (${errno}); trying again in 10 seconds.",
+                "chain --autofree --replace http://10.99.0.1:8080/boot/menu?blade=17&error=SANBOOT_FAILED&errno=${bp-error} || goto restart",
+                ":restart",
+                "echo BladeProvisioner: no answer from the appliance, or not admitted (${errno}); starting again from DHCP in 10 seconds.",
                 "sleep 10",
-                "goto menu",
+                "dhcp || goto restart",
+                "chain --autofree --replace ${filename} || goto restart",
             ],
             _renderer.Sanboot(ScriptSamples.Sanboot(mutual: true)));
     }
@@ -108,21 +112,22 @@ public sealed class IpxeScriptRendererTests
                 "choose --timeout 300000 --default refresh bp-choice || goto refresh",
                 "goto ${bp-choice}",
                 ":img-3",
-                "chain --autofree --replace http://10.99.0.1:8080/boot/choose?blade=17&image=3 || goto unreachable",
+                "chain --autofree --replace http://10.99.0.1:8080/boot/choose?blade=17&image=3 || goto restart",
                 ":img-5",
-                "chain --autofree --replace http://10.99.0.1:8080/boot/choose?blade=17&image=5 || goto unreachable",
+                "chain --autofree --replace http://10.99.0.1:8080/boot/choose?blade=17&image=5 || goto restart",
                 ":refresh",
-                "chain --autofree --replace http://10.99.0.1:8080/boot/menu?blade=17 || goto unreachable",
+                "chain --autofree --replace http://10.99.0.1:8080/boot/menu?blade=17 || goto restart",
                 ":reboot",
                 "reboot",
                 ":shell",
                 "echo Type exit to return to the menu.",
                 "shell",
                 "goto menu",
-                ":unreachable",
-                "echo BladeProvisioner: no answer from the appliance (${errno}); back to the menu in 10 seconds.",
+                ":restart",
+                "echo BladeProvisioner: no answer from the appliance, or not admitted (${errno}); starting again from DHCP in 10 seconds.",
                 "sleep 10",
-                "goto menu",
+                "dhcp || goto restart",
+                "chain --autofree --replace ${filename} || goto restart",
             ],
             _renderer.Menu(ScriptSamples.Menu()));
     }
@@ -165,7 +170,12 @@ public sealed class IpxeScriptRendererTests
                 "echo [##########..............................] 25%, 118.5 MiB/s, 1.0 GiB of 4.0 GiB, about 26 s left",
                 ":poll",
                 "sleep 3",
-                "chain --autofree --replace http://10.99.0.1:8080/boot/status?blade=17 || goto poll",
+                "chain --autofree --replace http://10.99.0.1:8080/boot/status?blade=17 || goto restart",
+                ":restart",
+                "echo BladeProvisioner: no answer from the appliance, or not admitted (${errno}); starting again from DHCP in 3 seconds.",
+                "sleep 3",
+                "dhcp || goto restart",
+                "chain --autofree --replace ${filename} || goto restart",
             ],
             _renderer.Progress(ScriptSamples.Progress()));
     }
@@ -202,8 +212,12 @@ public sealed class IpxeScriptRendererTests
                 "echo Error code: IMAGE_NOT_ACTIVE",
                 ":menu",
                 "prompt --timeout 15000 Press any key to return to the menu. ||",
-                "chain --autofree --replace http://10.99.0.1:8080/boot/menu?blade=17&error=IMAGE_NOT_ACTIVE ||",
-                "goto menu",
+                "chain --autofree --replace http://10.99.0.1:8080/boot/menu?blade=17&error=IMAGE_NOT_ACTIVE || goto restart",
+                ":restart",
+                "echo BladeProvisioner: no answer from the appliance, or not admitted (${errno}); starting again from DHCP in 10 seconds.",
+                "sleep 10",
+                "dhcp || goto restart",
+                "chain --autofree --replace ${filename} || goto restart",
             ],
             _renderer.Error(ScriptSamples.Error()));
     }
@@ -215,15 +229,16 @@ public sealed class IpxeScriptRendererTests
             [
                 "#!ipxe",
                 "# BladeProvisioner: send this blade's identity, then run the script that comes back.",
-                ":identify",
                 "chain --autofree --replace http://10.99.0.1:8080/boot/blade?mac=${netX/mac:hexhyp}&uuid=${uuid}&serial=${serial:uristring}"
                     + "&manufacturer=${manufacturer:uristring}&product=${product:uristring}&platform=${platform:uristring}&buildarch=${buildarch:uristring}"
-                    + "&token=tK-9_x ||",
-                "echo BladeProvisioner: no answer from the appliance (${errno}); trying again in 10 seconds.",
+                    + "&ticket=tK-9_x || goto restart",
+                ":restart",
+                "echo BladeProvisioner: no answer from the appliance, or not admitted (${errno}); starting again from DHCP in 10 seconds.",
                 "sleep 10",
-                "goto identify",
+                "dhcp || goto restart",
+                "chain --autofree --replace ${filename} || goto restart",
             ],
-            _renderer.Entry(new EntryScript(ScriptSamples.BaseUri, Token: "tK-9_x")));
+            _renderer.Entry(new EntryScript(ScriptSamples.BaseUri) { Ticket = "tK-9_x" }));
     }
 
     [Fact]
@@ -239,7 +254,8 @@ public sealed class IpxeScriptRendererTests
     {
         var script = _renderer.Menu(ScriptSamples.Menu() with { Links = ScriptSamples.Links("AbC-12_z") });
 
-        var chains = script.Split('\n').Where(l => l.StartsWith("chain ", StringComparison.Ordinal)).ToList();
+        // Every link to the appliance; the restart's ${filename} is the next DHCP answer's (it brings a ticket).
+        var chains = script.Split('\n').Where(l => l.StartsWith("chain ", StringComparison.Ordinal) && !l.Contains("${filename}", StringComparison.Ordinal)).ToList();
         Assert.Equal(3, chains.Count);
         Assert.All(chains, l => Assert.Contains("&token=AbC-12_z ", l, StringComparison.Ordinal));
     }

@@ -61,7 +61,7 @@ public sealed class RealIpxeScriptTests
             Images = [.. ScriptSamples.Menu().Images, new MenuImage(9, "evil && reboot ; echo ${platform} #hidden")],
         });
 
-        var run = await IpxeVm.RunAsync(script, "back to the menu in 10 seconds", Limit, Ct);
+        var run = await IpxeVm.RunAsync(script, "starting again from DHCP in 10 seconds", Limit, Ct);
 
         AssertNoScriptErrors(run);
         Assert.False(run.GuestReset, "a menu item's text ran as a command");
@@ -103,11 +103,11 @@ public sealed class RealIpxeScriptTests
     }
 
     [Fact]
-    public async Task EntryRetriesWhenTheApplianceDoesNotAnswer()
+    public async Task EntryStartsAgainFromDhcpWhenTheApplianceDoesNotAnswer()
     {
-        var script = _renderer.Entry(new EntryScript(ScriptSamples.BaseUri) { RetrySeconds = 1 });
+        var script = _renderer.Entry(new EntryScript(ScriptSamples.BaseUri) { RetrySeconds = 1, Ticket = "tK-9_x" });
 
-        var run = await IpxeVm.RunAsync(script, "trying again in 1 seconds.", Limit, Ct);
+        var run = await IpxeVm.RunAsync(script, "starting again from DHCP in 1 seconds.", Limit, Ct);
 
         AssertNoScriptErrors(run);
         Assert.Contains("http://10.99.0.1:8080/boot/blade... Network unreachable", run.Flat, StringComparison.Ordinal);
@@ -117,8 +117,8 @@ public sealed class RealIpxeScriptTests
     public async Task EntryUrlExpandsTheIdentitySettings()
     {
         // The same URL, echoed instead of fetched, shows what iPXE would send.
-        var chain = _renderer.Entry(new EntryScript(ScriptSamples.BaseUri)).Split('\n').Single(l => l.StartsWith("chain ", StringComparison.Ordinal));
-        var probe = "#!ipxe\necho URL=" + chain["chain --autofree --replace ".Length..^" ||".Length] + " END\n";
+        var chain = _renderer.Entry(new EntryScript(ScriptSamples.BaseUri)).Split('\n').Single(l => l.StartsWith("chain ", StringComparison.Ordinal) && l.Contains("/boot/blade", StringComparison.Ordinal));
+        var probe = "#!ipxe\necho URL=" + chain["chain --autofree --replace ".Length..^" || goto restart".Length] + " END\n";
 
         var run = await IpxeVm.RunAsync(probe, " END", Limit, Ct);
 

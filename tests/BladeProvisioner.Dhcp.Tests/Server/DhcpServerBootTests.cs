@@ -15,8 +15,41 @@ public sealed class DhcpServerBootTests
     {
         var h = new ServerHarness();
         var ack = await h.LeaseAsync("52:54:00:00:01:01", b => b.Pxe(0).Ipxe());
-        Assert.Equal("http://10.99.20.1:8080/boot/ipxe", ack.Text(DhcpOptionCode.BootFileName));
-        Assert.Equal("http://10.99.20.1:8080/boot/ipxe", ack.File);
+        Assert.Equal("http://10.99.20.1:8080/boot/ipxe?ticket=T1", ack.Text(DhcpOptionCode.BootFileName));
+        Assert.Equal("http://10.99.20.1:8080/boot/ipxe?ticket=T1", ack.File);
+    }
+
+    [Fact]
+    public async Task EachAckToIpxeCarriesAFreshTicketForItsMacAndAddressNeverLogged()
+    {
+        var h = new ServerHarness();
+        var ack = await h.LeaseAsync("52:54:00:00:01:11", b => b.Pxe(0).Ipxe());
+        Assert.Equal("http://10.99.20.1:8080/boot/ipxe?ticket=T1", ack.File);
+        Assert.Equal("http://10.99.20.1:8080/boot/ipxe?ticket=T1", ack.Text(DhcpOptionCode.BootFileName));
+        var grant = Assert.Single(h.Tickets.Grants);
+        Assert.Equal(("52:54:00:00:01:11", ack.YourAddress, "dhcp"), (grant.Mac, grant.Address!, grant.Via));
+
+        // The OFFER carries none (iPXE boots from the ACK), the next ACK a new one; the timeline shows no ticket.
+        var again = await h.LeaseAsync("52:54:00:00:01:11", b => b.Pxe(0).Ipxe());
+        Assert.EndsWith("?ticket=T2", again.Text(DhcpOptionCode.BootFileName), StringComparison.Ordinal);
+        Assert.DoesNotContain(h.Timeline.Records, r => r.Summary.Contains("ticket", StringComparison.Ordinal));
+
+        // PXE firmware (not iPXE) and plain clients get none.
+        await h.LeaseAsync("52:54:00:00:01:12", b => b.Pxe(0));
+        Assert.Equal(2, h.Tickets.Grants.Count);
+    }
+
+    [Fact]
+    public async Task WithoutATicketStoreIpxeIsNotAnsweredAndRetransmits()
+    {
+        var h = new ServerHarness();
+        var (_, offer) = await h.SendAsync(PacketBuilder.Of(DhcpMessageType.Discover, "52:54:00:00:01:13").Pxe(0).Ipxe().Build());
+        h.Tickets.Fail = true;
+        var request = PacketBuilder.Of(DhcpMessageType.Request, "52:54:00:00:01:13").Pxe(0).Ipxe()
+            .With(DhcpOptionCode.ServerIdentifier, IPAddress.Parse(ServerHarness.ServerIp))
+            .With(DhcpOptionCode.RequestedAddress, offer!.YourAddress);
+        var (reply, _) = await h.SendAsync(request.Build());
+        Assert.Null(reply);
     }
 
     [Fact]
@@ -24,7 +57,7 @@ public sealed class DhcpServerBootTests
     {
         var h = new ServerHarness();
         var ack = await h.LeaseAsync("52:54:00:00:01:02", b => b.Pxe(7).With(DhcpOptionCode.UserClass, [4, .. "iPXE"u8.ToArray()]));
-        Assert.EndsWith("/boot/ipxe", ack.File, StringComparison.Ordinal);
+        Assert.EndsWith("/boot/ipxe?ticket=T1", ack.File, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -124,6 +157,16 @@ public sealed class DhcpServerBootTests
         Assert.Equal("ipxe.efi", ack.File);
         Assert.Equal(new IPEndPoint(IPAddress.Parse("10.99.20.77"), 68), ackReply!.Destination);
         Assert.Empty(((BladeProvisioner.Dhcp.Leases.InMemoryLeaseStore)h.Store).Snapshot());
+
+        // iPXE behind the proxy: a ticket bound to the address it names, or (no ciaddr) to its first use.
+        var ipxe = PacketBuilder.Of(DhcpMessageType.Request, "52:54:00:00:02:01").Pxe(7).Ipxe();
+        ipxe.ClientAddress = IPAddress.Parse("10.99.20.77");
+        var (_, ipxeAck) = await h.SendAsync(ipxe.Build(), DhcpServer.ProxyPort, "10.99.20.77");
+        Assert.EndsWith("/boot/ipxe?ticket=T1", ipxeAck!.Text(DhcpOptionCode.BootFileName), StringComparison.Ordinal);
+        var (_, ipxeOffer) = await h.SendAsync(PacketBuilder.Of(DhcpMessageType.Discover, "52:54:00:00:02:01").Pxe(7).Ipxe().Build());
+        Assert.EndsWith("?ticket=T2", ipxeOffer!.Text(DhcpOptionCode.BootFileName), StringComparison.Ordinal);
+        Assert.Equal([IPAddress.Parse("10.99.20.77"), null], h.Tickets.Grants.Select(g => g.Address));
+        Assert.All(h.Tickets.Grants, g => Assert.Equal("proxy", g.Via));
     }
 
     [Fact]

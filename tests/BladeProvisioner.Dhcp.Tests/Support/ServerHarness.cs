@@ -21,7 +21,7 @@ internal sealed class ServerHarness
         Store = store ?? new InMemoryLeaseStore(Time);
         Scopes = ScopeTable.Compile(Options.Scopes);
         Book = new LeaseBook(Scopes, Store);
-        Server = new DhcpServer(Options, Scopes, Book, Probe, Directory, Timeline, Metrics, NullLogger<DhcpServer>.Instance, Time, 8080);
+        Server = new DhcpServer(Options, Scopes, Book, Probe, Directory, Timeline, Metrics, NullLogger<DhcpServer>.Instance, Time, 8080, Tickets);
     }
 
     public DhcpOptions Options { get; }
@@ -33,6 +33,7 @@ internal sealed class ServerHarness
     public FakeBladeDirectory Directory { get; } = new();
     public FakeTimeline Timeline { get; } = new();
     public DhcpMetrics Metrics { get; } = new();
+    public FakeBootTickets Tickets { get; } = new();
     public DhcpServer Server { get; }
 
     public static DhcpOptions DefaultOptions(DhcpMode mode = DhcpMode.Server)

@@ -1,0 +1,71 @@
+using System.Net;
+using BladeProvisioner.Core.Boot;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace BladeProvisioner.Boot.Endpoints;
+
+/// <summary>
+/// Issues and spends boot tickets (<see cref="IBootTickets"/>) in the cluster-wide <c>boot_tickets</c> table. Expired
+/// tickets are deleted as new ones are issued, at most once a minute per node, so the table holds about
+/// (answers per minute × lifetime) rows however many MACs a client invents.
+/// </summary>
+public sealed class BootTickets(NpgsqlDataSource dataSource, IOptions<BootOptions> options, TimeProvider time) : IBootTickets
+{
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(1);
+    private long _nextPruneTicks;
+
+    public async Task<string> IssueAsync(BootTicketGrant grant, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        var now = time.GetUtcNow();
+        await PruneAsync(now, ct);
+        var ticket = BootSecrets.New();
+        await using var cmd = dataSource.CreateCommand(
+            "INSERT INTO boot_tickets (token_hash, mac, address, via, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)");
+        cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = BootSecrets.Hash(ticket) });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = grant.Mac });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)grant.Address ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Inet });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = grant.Via });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now + options.Value.TicketLifetime });
+        await cmd.ExecuteNonQueryAsync(ct);
+        return ticket;
+    }
+
+    /// <summary>
+    /// Spends the ticket if it was issued for <paramref name="mac"/>, is unexpired and unused, and was issued for
+    /// <paramref name="address"/> (a ticket issued without an address binds to the first address that spends it).
+    /// </summary>
+    public async Task<bool> TrySpendAsync(string? ticket, string mac, IPAddress? address, CancellationToken ct)
+    {
+        if (!BootSecrets.IsWellFormed(ticket) || address is null)
+        {
+            return false;
+        }
+
+        await using var cmd = dataSource.CreateCommand(
+            "UPDATE boot_tickets SET used_at = $4, address = COALESCE(address, $3) "
+            + "WHERE token_hash = $1 AND mac = $2 AND (address IS NULL OR address = $3) AND used_at IS NULL AND expires_at > $4");
+        cmd.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = BootSecrets.Hash(ticket!) });
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = mac });
+        cmd.Parameters.Add(new NpgsqlParameter<IPAddress> { TypedValue = address });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    private async Task PruneAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var next = Interlocked.Read(ref _nextPruneTicks);
+        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextPruneTicks, (now + PruneInterval).UtcTicks, next) != next)
+        {
+            return;
+        }
+
+        // Kept an hour past expiry for the audit trail of recent boots; bounded batches, never a long lock.
+        await using var cmd = dataSource.CreateCommand(
+            "DELETE FROM boot_tickets WHERE ctid = ANY (ARRAY (SELECT ctid FROM boot_tickets WHERE expires_at < $1 LIMIT 10000))");
+        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now - TimeSpan.FromHours(1) });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+}
