@@ -6,10 +6,11 @@ namespace BladeProvisioner.Storage.Targets.Tgt;
 
 /// <summary>
 /// Builds tgtadm calls: <c>--lld iscsi</c>, the control port, and <c>ip netns exec</c> when tgtd lives in another
-/// network namespace. Account operations (the only ones that carry a password) skip tgtadm and talk to tgtd's
-/// management socket directly (<see cref="TgtIpcClient"/>): tgtadm takes a password only as <c>--password</c>. tgt 1.0.85's control socket is the file <c>/var/run/tgtd/socket.&lt;control port&gt;</c> (with a
+/// network namespace. tgt 1.0.85's control socket is the file <c>/var/run/tgtd/socket.&lt;control port&gt;</c> (with a
 /// <c>.lock</c> beside it), so it is shared by every namespace: the control port, not the namespace, tells two
 /// tgtd apart, and a second tgtd on a port in use exits ("another tgtd is using …").
+/// <para>Account operations (the only ones that carry a password) skip tgtadm and talk to that socket directly
+/// (<see cref="TgtIpcClient"/>): tgtadm takes a password only as <c>--password</c>, visible in /proc/&lt;pid&gt;/cmdline.</para>
 /// </summary>
 internal sealed class TgtAdmin(IProcessRunner runner, ITgtIpc ipc, string? networkNamespace, int? controlPort)
 {
@@ -34,8 +35,8 @@ internal sealed class TgtAdmin(IProcessRunner runner, ITgtIpc ipc, string? netwo
         };
     }
 
-    /// <summary>A tgtadm call; <paramref name="secretIndex"/> marks the argument that holds a password.</summary>
-    public ProcessSpec Tgtadm(IReadOnlyList<string> args, int? secretIndex = null)
+    /// <summary>A tgtadm call. None carries a secret: accounts go over the socket.</summary>
+    public ProcessSpec Tgtadm(IReadOnlyList<string> args)
     {
         var all = new List<string>(args.Count + 4);
         if (controlPort is int port)
@@ -46,9 +47,8 @@ internal sealed class TgtAdmin(IProcessRunner runner, ITgtIpc ipc, string? netwo
 
         all.Add("--lld");
         all.Add("iscsi");
-        int shift = all.Count;
         all.AddRange(args);
-        return Command("tgtadm", all, secretIndex is int i ? new HashSet<int> { i + shift } : null);
+        return Command("tgtadm", all);
     }
 
     public Task<ProcessResult> RunAsync(CancellationToken ct, params string[] args) => runner.RunAsync(Tgtadm(args), ct);

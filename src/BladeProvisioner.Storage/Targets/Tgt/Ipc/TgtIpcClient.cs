@@ -39,9 +39,13 @@ internal sealed class TgtIpcClient(string socketPath, string lld = "iscsi") : IT
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
+            if (!TgtIpcWire.TryWriteRequest(request, lld, buffer, out int written))
+            {
+                throw new TgtIpcException(operation, TgtIpcError.InvalidRequest, "the request could not be encoded");
+            }
+
             using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), timeout.Token);
-            TgtIpcWire.TryWriteRequest(request, lld, buffer, out int written);
             await SendAllAsync(socket, buffer.AsMemory(0, written), timeout.Token);
 
             // The request may hold a password: it does not stay in a pooled buffer.
