@@ -23,4 +23,8 @@ internal static class DataEventIds
     // Timeline/TimelineWriter
     public const int TimelineRetry = 1301;
     public const int TimelineDropped = 1302;
+
+    // Security/KeyRingCheck
+    public const int KeyRingUnencrypted = 1401;
+    public const int KeyRingPlaintextKeys = 1402;
 }

@@ -10,7 +10,6 @@ using BladeProvisioner.Data.Postgres;
 using BladeProvisioner.Data.Security;
 using BladeProvisioner.Data.Timeline;
 using BladeProvisioner.Platform.Processes;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -75,9 +74,7 @@ public static class DataServiceCollectionExtensions
         services.TryAddSingleton<ApplianceReadiness>();
         services.AddSingleton(new ReadinessGate(DatabaseStartup.Gate));
 
-        services.AddDataProtection()
-            .SetApplicationName("BladeProvisioner")
-            .PersistKeysToFileSystem(new DirectoryInfo(keyRing.KeyDirectory ?? appliance.PathUnderData("keys")));
+        KeyRingSetup.AddKeyRing(services, keyRing, appliance.PathUnderData("keys"));
         services.AddSingleton<ISecretProtector, DataProtectionSecretProtector>();
 
         services.AddSingleton<TimelineWriter>();

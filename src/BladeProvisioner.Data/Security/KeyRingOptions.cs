@@ -7,4 +7,7 @@ public sealed class KeyRingOptions
 
     /// <summary>Directory of the key ring; nodes of a cluster must share it. Empty: <c>&lt;DataDirectory&gt;/keys</c>.</summary>
     public string? KeyDirectory { get; set; }
+
+    /// <summary>The operator's certificate that encrypts the key ring's master keys. Unset: file permissions only.</summary>
+    public KeyRingCertificateOptions Certificate { get; set; } = new();
 }

@@ -7,17 +7,30 @@ internal sealed class RecordingRunner(Func<ProcessSpec, ProcessResult?>? answer 
 {
     private readonly Lock _lock = new();
 
+    private readonly List<string> _journal = [];
+
     public List<ProcessSpec> Calls { get; } = [];
 
-    /// <summary>Each call as one string, programs and arguments joined by spaces, secrets included.</summary>
+    /// <summary>
+    /// Each call as one string, programs and arguments joined by spaces, secrets included, in order with what
+    /// <see cref="Note"/> added (a fake tgtd socket's requests).
+    /// </summary>
     public List<string> Lines
     {
         get
         {
             lock (_lock)
             {
-                return [.. Calls.Select(c => string.Join(' ', [c.FileName, .. c.Arguments]))];
+                return [.. _journal];
             }
+        }
+    }
+
+    public void Note(string line)
+    {
+        lock (_lock)
+        {
+            _journal.Add(line);
         }
     }
 
@@ -39,6 +52,7 @@ internal sealed class RecordingRunner(Func<ProcessSpec, ProcessResult?>? answer 
         lock (_lock)
         {
             Calls.Add(spec);
+            _journal.Add(string.Join(' ', [spec.FileName, .. spec.Arguments]));
         }
 
         return answer?.Invoke(spec) ?? new ProcessResult(0, string.Empty, string.Empty, TimeSpan.Zero);

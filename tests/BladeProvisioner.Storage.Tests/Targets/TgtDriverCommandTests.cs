@@ -1,6 +1,8 @@
+using BladeProvisioner.Core.Security;
 using BladeProvisioner.Platform.Processes;
 using BladeProvisioner.Storage.Targets;
 using BladeProvisioner.Storage.Targets.Tgt;
+using BladeProvisioner.Storage.Targets.Tgt.Ipc;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -17,46 +19,49 @@ public sealed class TgtDriverCommandTests : IDisposable
         "iqn.2026-01.test.bp:blade.1", 1, _backing, "BP0000000112345678", "6001405abcdef0123456789abcdef012",
         "iqn.2026-01.test.bp:initiator.1", "bp-blade-1", secret);
 
-    private static TgtDriver Driver(RecordingRunner runner) => new(
+    private static TgtDriver Driver(RecordingRunner runner, string accounts = "Account list:\n") => Driver(runner, new RecordingIpc(runner, accounts));
+
+    private static TgtDriver Driver(RecordingRunner runner, RecordingIpc ipc) => new(
         runner,
+        ipc,
         Options.Create(new TargetsOptions { NetworkNamespace = "bptgt-unit" }),
         NullLogger<TgtDriver>.Instance);
 
-    private static Func<ProcessSpec, ProcessResult?> Tgtd(string targets, string accounts) => spec =>
-        spec.Arguments.Contains("show")
-            ? RecordingRunner.Output(spec.Arguments.Contains("account") ? accounts : targets)
-            : null;
+    private static Func<ProcessSpec, ProcessResult?> Tgtd(string targets) => spec =>
+        spec.Arguments.Contains("show") ? RecordingRunner.Output(targets) : null;
 
     [Fact]
     public async Task NewTargetGetsLunIdentityAndChapBeforeItsAcl()
     {
-        var runner = new RecordingRunner(Tgtd(string.Empty, "Account list:\n"));
+        var runner = new RecordingRunner(Tgtd(string.Empty));
         await Driver(runner).EnsureTargetAsync(Spec(), TestContext.Current.CancellationToken);
 
         Assert.Equal(
         [
             $"{Prefix} --op show --mode target",
-            $"{Prefix} --op show --mode account",
+            "ipc account show",
             $"{Prefix} --op new --mode target --tid 1 --targetname iqn.2026-01.test.bp:blade.1",
             $"{Prefix} --op new --mode logicalunit --tid 1 --lun 1 --backing-store {_backing}",
             $"{Prefix} --op update --mode logicalunit --tid 1 --lun 1 --params scsi_sn=BP0000000112345678,scsi_id=6001405abcdef0123456789abcdef012",
-            $"{Prefix} --op new --mode account --user bp-blade-1 --password Abcdefgh23456789",
-            $"{Prefix} --op bind --mode account --tid 1 --user bp-blade-1",
+            "ipc account new user=bp-blade-1 password=***",
+            "ipc account bind tid=1 user=bp-blade-1",
             $"{Prefix} --op bind --mode target --tid 1 --initiator-name iqn.2026-01.test.bp:initiator.1",
         ],
         runner.Lines);
     }
 
     [Fact]
-    public async Task PasswordArgumentsAreRedactedFromTheDisplayedCommand()
+    public async Task NoPasswordIsEverAProgramArgumentOnlyASocketRequest()
     {
-        var runner = new RecordingRunner(Tgtd(string.Empty, "Account list:\n"));
-        await Driver(runner).EnsureTargetAsync(Spec(), TestContext.Current.CancellationToken);
+        var runner = new RecordingRunner(Tgtd(string.Empty));
+        var ipc = new RecordingIpc(runner);
+        var spec = Spec() with { MutualChapUser = "bp-target-1", MutualChapSecret = "Zyxwvuts98765432" };
+        await Driver(runner, ipc).EnsureTargetAsync(spec, TestContext.Current.CancellationToken);
 
-        var account = Assert.Single(runner.Calls, c => c.Arguments.Contains("--password"));
-        Assert.DoesNotContain("Abcdefgh23456789", account.Display(), StringComparison.Ordinal);
-        Assert.EndsWith("--password ***", account.Display(), StringComparison.Ordinal);
-        Assert.All(runner.Calls.Where(c => c != account), c => Assert.DoesNotContain("Abcdefgh23456789", c.Display(), StringComparison.Ordinal));
+        Assert.All(runner.Calls, c => Assert.DoesNotContain(c.Arguments, a => a.Contains("Abcdefgh23456789", StringComparison.Ordinal) || a.Contains("Zyxwvuts98765432", StringComparison.Ordinal)));
+        Assert.Equal(["Abcdefgh23456789", "Zyxwvuts98765432"], ipc.Requests.Where(r => r.Password is not null).Select(r => r.Password));
+        Assert.Contains(ipc.Requests, r => r is { Op: TgtIpcOp.Bind, Outgoing: true, Tid: 1 });
+        Assert.All(ipc.Requests, r => Assert.DoesNotContain("Zyxwvuts98765432", r.ToString(), StringComparison.Ordinal));
     }
 
     [Fact]
@@ -75,21 +80,24 @@ public sealed class TgtDriverCommandTests : IDisposable
                 ACL information:
                     iqn.2026-01.test.bp:initiator.1
             """;
-        var runner = new RecordingRunner(Tgtd(Live.Replace("{0}", _backing, StringComparison.Ordinal), "Account list:\n    bp-blade-1\n"));
-        await Driver(runner).EnsureTargetAsync(Spec(), TestContext.Current.CancellationToken);
+        var runner = new RecordingRunner(Tgtd(Live.Replace("{0}", _backing, StringComparison.Ordinal)));
+        var ipc = new RecordingIpc(runner, "Account list:\n    bp-blade-1\n");
+        await Driver(runner, ipc).EnsureTargetAsync(Spec(), TestContext.Current.CancellationToken);
 
-        var changes = runner.Lines.Skip(2).Select(l => l[(Prefix.Length + 1)..]).ToList();
-        Assert.Equal("--op delete --mode account --user bp-lock-3", changes[0]);
-        Assert.StartsWith("--op new --mode account --user bp-lock-3 --password ", changes[1], StringComparison.Ordinal);
         Assert.Equal(
         [
-            "--op bind --mode account --tid 3 --user bp-lock-3",
-            "--op delete --mode account --user bp-blade-1",
-            "--op new --mode account --user bp-blade-1 --password Abcdefgh23456789",
-            "--op bind --mode account --tid 3 --user bp-blade-1",
-            "--op delete --mode account --user bp-lock-3",
+            "ipc account delete user=bp-lock-3",
+            "ipc account new user=bp-lock-3 password=***",
+            "ipc account bind tid=3 user=bp-lock-3",
+            "ipc account delete user=bp-blade-1",
+            "ipc account new user=bp-blade-1 password=***",
+            "ipc account bind tid=3 user=bp-blade-1",
+            "ipc account delete user=bp-lock-3",
         ],
-        changes.Skip(2));
+        runner.Lines.Skip(2));
+        var passwords = ipc.Requests.Where(r => r.Password is not null).Select(r => r.Password!).ToList();
+        Assert.Equal(ChapSecret.Length, passwords[0].Length);
+        Assert.Equal("Abcdefgh23456789", passwords[1]);
     }
 
     [Fact]
@@ -103,15 +111,15 @@ public sealed class TgtDriverCommandTests : IDisposable
                 ACL information:
                     iqn.2026-01.test.bp:initiator.1
             """;
-        var runner = new RecordingRunner(Tgtd(Live, "Account list:\n"));
+        var runner = new RecordingRunner(Tgtd(Live));
         await Driver(runner).RemoveTargetAsync("iqn.2026-01.test.bp:blade.1", TestContext.Current.CancellationToken);
 
         Assert.Equal(
         [
             $"{Prefix} --op show --mode target",
             $"{Prefix} --op unbind --mode target --tid 2 --initiator-name iqn.2026-01.test.bp:initiator.1",
-            $"{Prefix} --op delete --mode account --user bp-blade-1",
-            $"{Prefix} --op delete --mode account --user bp-target-1",
+            "ipc account delete user=bp-blade-1",
+            "ipc account delete user=bp-target-1",
             $"{Prefix} --op delete --mode target --tid 2 --force",
         ],
         runner.Lines);
@@ -120,7 +128,7 @@ public sealed class TgtDriverCommandTests : IDisposable
     [Fact]
     public async Task RemovingAnAbsentTargetDoesNothing()
     {
-        var runner = new RecordingRunner(Tgtd(string.Empty, "Account list:\n"));
+        var runner = new RecordingRunner(Tgtd(string.Empty));
         await Driver(runner).RemoveTargetAsync("iqn.2026-01.test.bp:blade.9", TestContext.Current.CancellationToken);
         Assert.Equal([$"{Prefix} --op show --mode target"], runner.Lines);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using BladeProvisioner.Platform.Processes;
+using BladeProvisioner.Storage.Targets.Tgt.Ipc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -119,7 +120,7 @@ public sealed partial class TargetReconciler(
                 removed.Add(target.Iqn);
                 LogRemovedUnknown(logger, target.Iqn);
             }
-            catch (ProcessFailedException ex)
+            catch (Exception ex) when (ex is ProcessFailedException or TgtIpcException)
             {
                 failed.Add(new TargetDriftItem(target.Iqn, [ex.Message]));
                 LogEnsureFailed(logger, target.Iqn, ex);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BladeProvisioner.Platform.Processes;
+using BladeProvisioner.Storage.Targets.Tgt.Ipc;
 
 namespace BladeProvisioner.Storage.Targets.Tgt;
 
@@ -8,8 +9,10 @@ namespace BladeProvisioner.Storage.Targets.Tgt;
 /// network namespace. tgt 1.0.85's control socket is the file <c>/var/run/tgtd/socket.&lt;control port&gt;</c> (with a
 /// <c>.lock</c> beside it), so it is shared by every namespace: the control port, not the namespace, tells two
 /// tgtd apart, and a second tgtd on a port in use exits ("another tgtd is using …").
+/// <para>Account operations (the only ones that carry a password) skip tgtadm and talk to that socket directly
+/// (<see cref="TgtIpcClient"/>): tgtadm takes a password only as <c>--password</c>, visible in /proc/&lt;pid&gt;/cmdline.</para>
 /// </summary>
-internal sealed class TgtAdmin(IProcessRunner runner, string? networkNamespace, int? controlPort)
+internal sealed class TgtAdmin(IProcessRunner runner, ITgtIpc ipc, string? networkNamespace, int? controlPort)
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
@@ -32,8 +35,8 @@ internal sealed class TgtAdmin(IProcessRunner runner, string? networkNamespace, 
         };
     }
 
-    /// <summary>A tgtadm call; <paramref name="secretIndex"/> marks the argument that holds a password.</summary>
-    public ProcessSpec Tgtadm(IReadOnlyList<string> args, int? secretIndex = null)
+    /// <summary>A tgtadm call. None carries a secret: accounts go over the socket.</summary>
+    public ProcessSpec Tgtadm(IReadOnlyList<string> args)
     {
         var all = new List<string>(args.Count + 4);
         if (controlPort is int port)
@@ -44,9 +47,8 @@ internal sealed class TgtAdmin(IProcessRunner runner, string? networkNamespace, 
 
         all.Add("--lld");
         all.Add("iscsi");
-        int shift = all.Count;
         all.AddRange(args);
-        return Command("tgtadm", all, secretIndex is int i ? new HashSet<int> { i + shift } : null);
+        return Command("tgtadm", all);
     }
 
     public Task<ProcessResult> RunAsync(CancellationToken ct, params string[] args) => runner.RunAsync(Tgtadm(args), ct);
@@ -55,25 +57,34 @@ internal sealed class TgtAdmin(IProcessRunner runner, string? networkNamespace, 
 
     public Task<ProcessResult> ShowTargetsAsync(CancellationToken ct) => RunAsync(ct, "--op", "show", "--mode", "target");
 
-    public Task<ProcessResult> ShowAccountsAsync(CancellationToken ct) => RunAsync(ct, "--op", "show", "--mode", "account");
+    /// <summary>The account list, read over tgtd's socket like every account operation.</summary>
+    public Task<string> ShowAccountsAsync(CancellationToken ct) => ipc.SendAsync(new TgtIpcRequest(TgtIpcMode.Account, TgtIpcOp.Show), ct);
 
-    /// <summary>Creates a CHAP account. The password never reaches a log: its argument is redacted.</summary>
-    public Task<ProcessResult> NewAccountAsync(string user, string password, CancellationToken ct) =>
-        runner.RunAsync(Tgtadm(["--op", "new", "--mode", "account", "--user", user, "--password", password], secretIndex: 7), ct);
+    /// <summary>Creates a CHAP account. The password goes over tgtd's socket, never on a command line or into a log.</summary>
+    public Task NewAccountAsync(string user, string password, CancellationToken ct) =>
+        ipc.SendAsync(TgtIpcRequest.Account(TgtIpcOp.New, user) with { Password = password }, ct);
 
-    public Task<ProcessResult> BindAccountAsync(int tid, string user, bool outgoing, CancellationToken ct) =>
-        RunAsync(ct, outgoing
-            ? ["--op", "bind", "--mode", "account", "--tid", Tid(tid), "--user", user, "--outgoing"]
-            : ["--op", "bind", "--mode", "account", "--tid", Tid(tid), "--user", user]);
+    public Task BindAccountAsync(int tid, string user, bool outgoing, CancellationToken ct) =>
+        ipc.SendAsync(TgtIpcRequest.Account(TgtIpcOp.Bind, user) with { Tid = tid, Outgoing = outgoing }, ct);
 
-    public Task<ProcessResult> UnbindAccountAsync(int tid, string user, bool outgoing, CancellationToken ct) =>
-        TryRunAsync(ct, outgoing
-            ? ["--op", "unbind", "--mode", "account", "--tid", Tid(tid), "--user", user, "--outgoing"]
-            : ["--op", "unbind", "--mode", "account", "--tid", Tid(tid), "--user", user]);
+    /// <summary>Unbinds an account; one that is not bound (or gone) is not an error. No answer from tgtd is.</summary>
+    public Task UnbindAccountAsync(int tid, string user, bool outgoing, CancellationToken ct) =>
+        TrySendAsync(TgtIpcRequest.Account(TgtIpcOp.Unbind, user) with { Tid = tid, Outgoing = outgoing }, ct);
 
-    /// <summary>Deletes an account; tgt unbinds it from every target. Missing accounts are not an error.</summary>
-    public Task<ProcessResult> DeleteAccountAsync(string user, CancellationToken ct) =>
-        TryRunAsync(ct, "--op", "delete", "--mode", "account", "--user", user);
+    /// <summary>Deletes an account; tgt unbinds it from every target. A missing account is not an error.</summary>
+    public Task DeleteAccountAsync(string user, CancellationToken ct) => TrySendAsync(TgtIpcRequest.Account(TgtIpcOp.Delete, user), ct);
+
+    private async Task TrySendAsync(TgtIpcRequest request, CancellationToken ct)
+    {
+        try
+        {
+            await ipc.SendAsync(request, ct);
+        }
+        catch (TgtIpcException ex) when (ex.Error is not null)
+        {
+            // tgtd answered with a refusal (no such account or binding): the state asked for already holds.
+        }
+    }
 
     public static string Tid(int tid) => tid.ToString(CultureInfo.InvariantCulture);
 

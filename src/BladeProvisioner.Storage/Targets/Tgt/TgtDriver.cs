@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using BladeProvisioner.Core.Naming;
 using BladeProvisioner.Platform.Processes;
+using BladeProvisioner.Storage.Targets.Tgt.Ipc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BladeProvisioner.Storage.Targets.Tgt;
 
 /// <summary>
-/// Drives tgtd with tgtadm. One lock serialises changes so concurrent ensures never race for a tid; tids are the
+/// Drives tgtd with tgtadm, and CHAP accounts over tgtd's management socket so no password is ever on a command line.
+/// One lock serialises changes so concurrent ensures never race for a tid; tids are the
 /// first free number, so ensuring in the database's order after a tgtd restart gives the same numbering.
 /// </summary>
 public sealed partial class TgtDriver : ITargetDriver
@@ -23,9 +25,14 @@ public sealed partial class TgtDriver : ITargetDriver
     private readonly ConcurrentDictionary<string, DateTimeOffset> _sessionFirstSeen = new(StringComparer.Ordinal);
 
     public TgtDriver(IProcessRunner runner, IOptions<TargetsOptions> options, ILogger<TgtDriver> logger, TimeProvider? time = null)
+        : this(runner, new TgtIpcClient(TgtIpcClient.SocketPathFor(options?.Value.ControlPort)), options!, logger, time)
+    {
+    }
+
+    internal TgtDriver(IProcessRunner runner, ITgtIpc ipc, IOptions<TargetsOptions> options, ILogger<TgtDriver> logger, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _admin = new TgtAdmin(runner, options.Value.NetworkNamespace, options.Value.ControlPort);
+        _admin = new TgtAdmin(runner, ipc, options.Value.NetworkNamespace, options.Value.ControlPort);
         _logger = logger;
         _time = time ?? TimeProvider.System;
     }
@@ -73,7 +80,7 @@ public sealed partial class TgtDriver : ITargetDriver
         try
         {
             var targets = await ReadTargetsAsync(ct);
-            var accounts = TgtShowParser.ParseAccounts((await _admin.ShowAccountsAsync(ct)).StandardOutput).ToHashSet(StringComparer.Ordinal);
+            var accounts = TgtShowParser.ParseAccounts(await _admin.ShowAccountsAsync(ct)).ToHashSet(StringComparer.Ordinal);
             var target = targets.FirstOrDefault(t => string.Equals(t.Iqn, spec.TargetIqn, StringComparison.Ordinal));
             int tid;
             if (target is null)

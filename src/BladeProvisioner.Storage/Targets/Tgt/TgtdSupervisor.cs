@@ -1,5 +1,6 @@
 using BladeProvisioner.Platform.Processes;
 using BladeProvisioner.Storage.Targets.Reconciler;
+using BladeProvisioner.Storage.Targets.Tgt.Ipc;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -68,7 +69,7 @@ internal sealed partial class TgtdSupervisor(
     private async Task RunOwnAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        var admin = new TgtAdmin(runner, o.NetworkNamespace, o.ControlPort);
+        var admin = new TgtAdmin(runner, new TgtIpcClient(TgtIpcClient.SocketPathFor(o.ControlPort)), o.NetworkNamespace, o.ControlPort);
         var args = new List<string> { "-f", "--iscsi", $"portal={o.PortalAddress}:{o.PortalPort}" };
         if (o.ControlPort is int port)
         {
@@ -132,7 +133,7 @@ internal sealed partial class TgtdSupervisor(
     private async Task StopTgtdAsync(CancellationToken ct)
     {
         var o = options.Value;
-        var admin = new TgtAdmin(runner, o.NetworkNamespace, o.ControlPort);
+        var admin = new TgtAdmin(runner, new TgtIpcClient(TgtIpcClient.SocketPathFor(o.ControlPort)), o.NetworkNamespace, o.ControlPort);
         foreach (var target in await driver.ListAsync(ct))
         {
             await admin.TryRunAsync(ct, "--op", "delete", "--mode", "target", "--tid", TgtAdmin.Tid(target.Tid), "--force");

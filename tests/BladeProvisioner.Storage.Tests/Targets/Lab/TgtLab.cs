@@ -15,26 +15,36 @@ namespace BladeProvisioner.Storage.Tests.Targets.Lab;
 /// on one machine never share a namespace. tgtd's control socket is a file shared by all namespaces, so each lab's
 /// tgtd also has its own control port (5350 + N; tgtd rejects large ones) and the lab only ever talks to, and stops, its own tgtd.
 /// Everything is torn down on dispose.
+/// <para>On a shared machine the names can be moved out of others' way: <c>BP_TGTLAB_PREFIX</c> (e.g. <c>bpsect</c>)
+/// renames namespaces, veths and lock files, <c>BP_TGTLAB_SUBNET</c> (e.g. <c>10.99.75</c>) puts every slot in that one
+/// /24 as a /30 (slot N: .4N+1 and .4N+2), and <c>BP_TGTLAB_CONTROL_BASE</c> moves the control ports.</para>
 /// </summary>
 public sealed class TgtLab : IAsyncDisposable
 {
     private readonly FileStream _claim;
     private Process? _tgtd;
 
+    private static readonly string NamePrefix = Environment.GetEnvironmentVariable("BP_TGTLAB_PREFIX") is { Length: > 0 } p ? p : "bptgt";
+    private static readonly string? Subnet = Environment.GetEnvironmentVariable("BP_TGTLAB_SUBNET") is { Length: > 0 } s ? s : null;
+    private static readonly int ControlBase =
+        int.TryParse(Environment.GetEnvironmentVariable("BP_TGTLAB_CONTROL_BASE"), CultureInfo.InvariantCulture, out var b) ? b : 5350;
+
     private TgtLab(int index, FileStream claim)
     {
         Index = index;
         _claim = claim;
-        Namespace = $"bptgt{index}";
-        InitiatorNamespace = $"bptgt{index}i";
-        PortalAddress = $"10.99.5{index}.1";
-        InitiatorAddress = $"10.99.5{index}.2";
-        Directory = System.IO.Directory.CreateTempSubdirectory($"bptgt{index}-").FullName;
+        Namespace = $"{NamePrefix}{index}";
+        InitiatorNamespace = $"{NamePrefix}{index}i";
+        PortalAddress = Subnet is null ? $"10.99.5{index}.1" : $"{Subnet}.{(4 * index) + 1}";
+        InitiatorAddress = Subnet is null ? $"10.99.5{index}.2" : $"{Subnet}.{(4 * index) + 2}";
+        Directory = System.IO.Directory.CreateTempSubdirectory($"{NamePrefix}{index}-").FullName;
         Iqns = new IqnFactory($"lab{index}.bp.test", new DateOnly(2026, 1, 1));
     }
 
     public int Index { get; }
-    public int ControlPort => 5350 + Index;
+    private static int PrefixLength => Subnet is null ? 24 : 30;
+
+    public int ControlPort => ControlBase + Index;
     public string Namespace { get; }
     public string InitiatorNamespace { get; }
     public string PortalAddress { get; }
@@ -60,7 +70,7 @@ public sealed class TgtLab : IAsyncDisposable
             FileStream claim;
             try
             {
-                claim = new FileStream($"/tmp/bptgt{i}.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                claim = new FileStream($"/tmp/{NamePrefix}{i}.lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
             catch (IOException)
             {
@@ -85,7 +95,7 @@ public sealed class TgtLab : IAsyncDisposable
             }
         }
 
-        throw new InvalidOperationException("All ten bptgt lab slots are in use.");
+        throw new InvalidOperationException($"All ten {NamePrefix} lab slots are in use.");
     }
 
     public TgtDriver CreateDriver(TimeProvider? time = null) =>
@@ -176,11 +186,11 @@ public sealed class TgtLab : IAsyncDisposable
         await LabProcess.MustAsync("ip", "netns", "add", InitiatorNamespace);
         await LabProcess.MustAsync("ip", "-n", Namespace, "link", "set", "lo", "up");
         await LabProcess.MustAsync("ip", "-n", InitiatorNamespace, "link", "set", "lo", "up");
-        await LabProcess.MustAsync("ip", "-n", Namespace, "link", "add", $"bptgt{Index}a", "type", "veth", "peer", "name", $"bptgt{Index}b", "netns", InitiatorNamespace);
-        await LabProcess.MustAsync("ip", "-n", Namespace, "addr", "add", $"{PortalAddress}/24", "dev", $"bptgt{Index}a");
-        await LabProcess.MustAsync("ip", "-n", InitiatorNamespace, "addr", "add", $"{InitiatorAddress}/24", "dev", $"bptgt{Index}b");
-        await LabProcess.MustAsync("ip", "-n", Namespace, "link", "set", $"bptgt{Index}a", "up");
-        await LabProcess.MustAsync("ip", "-n", InitiatorNamespace, "link", "set", $"bptgt{Index}b", "up");
+        await LabProcess.MustAsync("ip", "-n", Namespace, "link", "add", $"{NamePrefix}{Index}a", "type", "veth", "peer", "name", $"{NamePrefix}{Index}b", "netns", InitiatorNamespace);
+        await LabProcess.MustAsync("ip", "-n", Namespace, "addr", "add", $"{PortalAddress}/{PrefixLength}", "dev", $"{NamePrefix}{Index}a");
+        await LabProcess.MustAsync("ip", "-n", InitiatorNamespace, "addr", "add", $"{InitiatorAddress}/{PrefixLength}", "dev", $"{NamePrefix}{Index}b");
+        await LabProcess.MustAsync("ip", "-n", Namespace, "link", "set", $"{NamePrefix}{Index}a", "up");
+        await LabProcess.MustAsync("ip", "-n", InitiatorNamespace, "link", "set", $"{NamePrefix}{Index}b", "up");
     }
 
     private async Task RemoveNamespacesAsync()
