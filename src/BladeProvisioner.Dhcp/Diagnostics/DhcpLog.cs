@@ -43,4 +43,7 @@ internal static partial class DhcpLog
 
     [LoggerMessage(EventId = DhcpEventIds.LostRace, Level = LogLevel.Debug, Message = "Lease for {Address} in scope {Scope} is held by another client or node; NAK to {Mac}")]
     public static partial void LostRace(ILogger logger, string address, string scope, string mac);
+
+    [LoggerMessage(EventId = DhcpEventIds.Refused, Level = LogLevel.Debug, Message = "Refused DHCP {Type} xid {Xid:x8} for {Mac} sent by {Source}: {Reason}")]
+    public static partial void Refused(ILogger logger, string type, uint xid, string mac, string source, string reason);
 }
