@@ -18,6 +18,12 @@ public sealed class DhcpOptions
 
     public IList<DhcpScopeOptions> Scopes { get; } = [];
 
+    /// <summary>
+    /// Source addresses of the relay agents whose relayed datagrams (giaddr set) are served; option 82 is read only from
+    /// them. A relayed datagram from any other address is dropped (reason <c>untrusted_relay</c>). Empty: no relaying.
+    /// </summary>
+    public IList<string> TrustedRelays { get; } = [];
+
     /// <summary>URL handed to iPXE clients. Default <c>http://&lt;interface address&gt;:&lt;Boot:HttpPort&gt;/boot/ipxe</c>.</summary>
     public string? BootScriptUrl { get; set; }
 
@@ -59,6 +65,17 @@ public sealed class DhcpOptions
     /// <summary>How long an offered address is held for the client before it may go to another.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan OfferHold { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Offers outstanding per scope at most; a DISCOVER from a MAC that holds nothing there is dropped at the limit
+    /// (reason <c>offer_limit</c>) until offers are taken or expire (<see cref="OfferHold"/>).
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MaxOffersPerScope { get; set; } = 256;
+
+    /// <summary>How long after its offer or first ACK a client may DECLINE the address (RFC 2131 §4.4.1: it probes at once).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan DeclineWindow { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long the lease writer collects lease commits into one transaction at most.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:00:01")]

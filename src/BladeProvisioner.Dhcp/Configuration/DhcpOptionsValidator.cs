@@ -50,6 +50,15 @@ internal sealed class DhcpOptionsValidator : IValidateOptions<DhcpOptions>
             }
         }
 
+        for (int i = 0; i < options.TrustedRelays.Count; i++)
+        {
+            var relay = options.TrustedRelays[i];
+            if (!Ipv4.TryParse(relay, out var address) || address == 0 || address == uint.MaxValue)
+            {
+                errors.Add($"Dhcp:TrustedRelays:{i} '{relay}' is not a relay agent's IPv4 address.");
+            }
+        }
+
         foreach (var (key, url) in new[] { ("Dhcp:BootScriptUrl", options.BootScriptUrl), ("Dhcp:HttpBootBaseUrl", options.HttpBootBaseUrl) })
         {
             if (url is not null && (!Uri.TryCreate(url, UriKind.Absolute, out var u) || (u.Scheme != Uri.UriSchemeHttp && u.Scheme != Uri.UriSchemeHttps)))

@@ -23,5 +23,6 @@ internal static class DhcpEventIds
     public const int ProbeUnavailable = 3320;
     public const int ReclaimFailed = 3321;
     public const int LostRace = 3322;
+    public const int Refused = 3323;
     public const int TicketUnavailable = 3340;
 }

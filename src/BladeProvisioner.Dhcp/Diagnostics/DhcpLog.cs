@@ -46,4 +46,7 @@ internal static partial class DhcpLog
 
     [LoggerMessage(EventId = DhcpEventIds.TicketUnavailable, Level = LogLevel.Warning, Message = "No boot ticket could be stored for {Mac} ({Error}); not answering, the client retransmits")]
     public static partial void TicketUnavailable(ILogger logger, string mac, string error);
+
+    [LoggerMessage(EventId = DhcpEventIds.Refused, Level = LogLevel.Debug, Message = "Refused DHCP {Type} xid {Xid:x8} for {Mac} sent by {Source}: {Reason}")]
+    public static partial void Refused(ILogger logger, string type, uint xid, string mac, string source, string reason);
 }

@@ -50,6 +50,17 @@ internal sealed class InMemoryLeaseStore(TimeProvider time) : ILeaseStore
                     BladeId = write.BladeId,
                     UpdatedAt = now,
                 };
+                if (write.Kind == LeaseWriteKind.Bind)
+                {
+                    // One lease per MAC and scope, as LeaseSql.ReleaseOthers.
+                    foreach (var (otherKey, other) in _rows.ToList())
+                    {
+                        if (otherKey.Item1 == write.Scope && otherKey.Item2 != write.Address && other.Mac == write.Mac && other.State is DhcpLeaseState.Bound or DhcpLeaseState.Offered)
+                        {
+                            _rows[otherKey] = other with { State = DhcpLeaseState.Released, ExpiresAt = now, UpdatedAt = now };
+                        }
+                    }
+                }
             }
 
             return ValueTask.FromResult(wins);

@@ -32,12 +32,20 @@ internal static class LeaseSql
         "OR (excluded.state = 'Released' AND d.mac = excluded.mac AND d.state = 'Bound') " +
         "RETURNING d.scope, d.address";
 
+    // A MAC holds one lease per scope: the bind that won releases the MAC's other rows there, in the same transaction,
+    // so a lease in the victim's MAC at another address cannot stand beside its real one.
+    private const string ReleaseOthers =
+        "UPDATE dhcp_leases AS d SET state = 'Released', expires_at = now(), updated_at = now() " +
+        "FROM unnest($1::text[], $2::inet[], $3::text[]) AS u(scope, address, mac) " +
+        "WHERE d.scope = u.scope AND d.mac = u.mac AND d.address <> u.address AND d.state IN ('Bound', 'Offered')";
+
     /// <summary>Applies the batch in one transaction; returns, per write, whether it won.</summary>
     public static async Task<bool[]> ApplyBatchAsync(NpgsqlConnection connection, List<PendingWrite> batch, CancellationToken cancellationToken)
     {
         var won = new bool[batch.Count];
         var rounds = SplitIntoRounds(batch);
-        await using var tx = rounds.Count > 1 ? await connection.BeginTransactionAsync(cancellationToken) : null;
+        bool binds = batch.Exists(p => p.Write.Kind == LeaseWriteKind.Bind);
+        await using var tx = rounds.Count > 1 || binds ? await connection.BeginTransactionAsync(cancellationToken) : null;
         foreach (var round in rounds)
         {
             await using var cmd = new NpgsqlCommand(Upsert, connection, tx);
@@ -89,12 +97,42 @@ internal static class LeaseSql
             }
         }
 
+        if (binds)
+        {
+            await ReleaseOthersAsync(connection, tx, batch, won, cancellationToken);
+        }
+
         if (tx is not null)
         {
             await tx.CommitAsync(cancellationToken);
         }
 
         return won;
+    }
+
+    /// <summary>For each MAC's last winning bind in the batch (per scope), releases its rows at other addresses.</summary>
+    private static async Task ReleaseOthersAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, List<PendingWrite> batch, bool[] won, CancellationToken cancellationToken)
+    {
+        var last = new Dictionary<(string Scope, string Mac), uint>();
+        for (int i = 0; i < batch.Count; i++)
+        {
+            var w = batch[i].Write;
+            if (won[i] && w.Kind == LeaseWriteKind.Bind)
+            {
+                last[(w.Scope, w.Mac)] = w.Address;
+            }
+        }
+
+        if (last.Count == 0)
+        {
+            return;
+        }
+
+        await using var cmd = new NpgsqlCommand(ReleaseOthers, connection, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = last.Keys.Select(k => k.Scope).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = last.Values.Select(Ipv4.ToAddress).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Inet });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = last.Keys.Select(k => k.Mac).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public static async Task<IReadOnlyList<LeaseRecord>> ReadRecordsAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)

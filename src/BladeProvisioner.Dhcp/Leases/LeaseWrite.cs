@@ -2,7 +2,10 @@ namespace BladeProvisioner.Dhcp.Leases;
 
 internal enum LeaseWriteKind
 {
-    /// <summary>Bind or extend: wins only if the address is free, expired, released, or already this MAC's.</summary>
+    /// <summary>
+    /// Bind or extend: wins only if the address is free, expired, released, or already this MAC's. A winning bind
+    /// releases the MAC's other leases in the scope: one lease per MAC.
+    /// </summary>
     Bind,
 
     /// <summary>RFC 2131 §4.3.3: the holder found the address in use; quarantine it.</summary>

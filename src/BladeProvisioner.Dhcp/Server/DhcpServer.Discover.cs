@@ -21,8 +21,15 @@ internal sealed partial class DhcpServer
         var mac = MacOf(message);
         var client = ClientOf(message);
         var relay = RelayInfo.From(message);
-        var profile = await SightAsync(mac, client, relay, null, cancellationToken);
         var pool = _leases.Pool(scope);
+        var now = _time.GetUtcNow();
+        if (!scope.ReservationsByMac.ContainsKey(mac) && !pool.MayOffer(mac, now, _options.MaxOffersPerScope))
+        {
+            // A host rotating MACs would otherwise hold every free address (and grow the pool's state) for OfferHold each.
+            return await Refuse(message, context, OfferLimit);
+        }
+
+        var profile = await SightAsync(mac, client, relay, null, cancellationToken);
         var address = await ChooseAsync(pool, mac, message.GetAddressOption(DhcpOptionCode.RequestedAddress), context, cancellationToken);
         if (address is not uint yiaddr)
         {
@@ -30,10 +37,10 @@ internal sealed partial class DhcpServer
             return await Ignore(message, "scope exhausted");
         }
 
-        var now = _time.GetUtcNow();
+        now = _time.GetUtcNow();
         if (pool.CurrentAddressOf(mac, now) != yiaddr)
         {
-            pool.MarkOffered(yiaddr, mac, now + _options.OfferHold);
+            pool.MarkOffered(yiaddr, mac, now, now + _options.OfferHold);
         }
 
         var boot = _boot.Select(client, profile, profile?.Product, Ipv4.Format(context.ServerAddress), _httpPort);
@@ -63,7 +70,7 @@ internal sealed partial class DhcpServer
             }
 
             // Hold it while probing so a concurrent DISCOVER does not pick the same address.
-            pool.MarkOffered(address, mac, now + _options.OfferHold);
+            pool.MarkOffered(address, mac, now, now + _options.OfferHold);
             bool inUse = await _probe.IsInUseAsync(context.Interface, address, cancellationToken);
             _metrics.Probe(inUse);
             if (!inUse)

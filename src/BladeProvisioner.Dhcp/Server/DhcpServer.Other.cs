@@ -7,7 +7,11 @@ namespace BladeProvisioner.Dhcp.Server;
 
 internal sealed partial class DhcpServer
 {
-    /// <summary>RFC 2131 §4.3.3: the client found the address in use; quarantine it. No reply.</summary>
+    /// <summary>
+    /// RFC 2131 §4.3.3: the client found the address in use; quarantine it. No reply. A DECLINE comes from a client with
+    /// no address and cannot be checked by its source, so it counts only right after the offer or first ACK, when a
+    /// client's ARP probe runs (§4.4.1): a forged one against a lease held for longer is ignored.
+    /// </summary>
     private async ValueTask<DhcpReply?> DeclineAsync(DhcpMessage message, ReceiveContext context, CancellationToken cancellationToken)
     {
         var mac = MacOf(message);
@@ -22,6 +26,11 @@ internal sealed partial class DhcpServer
         if (!pool.IsHeldBy(address, mac, now))
         {
             return await Ignore(message, "DECLINE of an address the client does not hold");
+        }
+
+        if (!pool.IsNewlyHeldBy(address, mac, now, now - _options.DeclineWindow))
+        {
+            return await Refuse(message, context, ForgedDecline);
         }
 
         var until = now + _options.DeclineQuarantine;
@@ -40,7 +49,10 @@ internal sealed partial class DhcpServer
         return null;
     }
 
-    /// <summary>RFC 2131 §4.3.4: the client gives up ciaddr. No reply.</summary>
+    /// <summary>
+    /// RFC 2131 §4.3.4: the client gives up ciaddr. No reply. A RELEASE is unicast by the bound client from that very
+    /// address, so one from any other source, or for an address the MAC does not hold bound, is someone else's.
+    /// </summary>
     private async ValueTask<DhcpReply?> ReleaseAsync(DhcpMessage message, ReceiveContext context, CancellationToken cancellationToken)
     {
         var mac = MacOf(message);
@@ -52,9 +64,9 @@ internal sealed partial class DhcpServer
         }
 
         var pool = _leases.Pool(scope);
-        if (!pool.IsHeldBy(address, mac, _time.GetUtcNow()))
+        if (!pool.IsBoundTo(address, mac, _time.GetUtcNow()) || Ipv4.ToUInt32(context.Source.Address) != address)
         {
-            return await Ignore(message, "RELEASE of an address the client does not hold");
+            return await Refuse(message, context, ForgedRelease);
         }
 
         try

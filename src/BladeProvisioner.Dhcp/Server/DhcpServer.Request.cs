@@ -9,8 +9,9 @@ internal sealed partial class DhcpServer
 {
     /// <summary>
     /// RFC 2131 §4.3.2 for SELECTING (server id + requested address), INIT-REBOOT (requested address only) and
-    /// RENEWING/REBINDING (ciaddr). The lease is made durable before the ACK is built; losing the conditional
-    /// upsert (another client, another node) is a NAK.
+    /// RENEWING/REBINDING (ciaddr). Only what this MAC was offered, or already holds, is bound: a REQUEST is no way to
+    /// take an address of the client's choosing. The lease is made durable before the ACK is built; losing the
+    /// conditional upsert (another client, another node) is a NAK.
     /// </summary>
     private async ValueTask<DhcpReply?> RequestAsync(DhcpMessage message, ReceiveContext context, CancellationToken cancellationToken)
     {
@@ -18,7 +19,9 @@ internal sealed partial class DhcpServer
         var scope = SelectScope(message, context);
         var serverId = message.GetAddressOption(DhcpOptionCode.ServerIdentifier);
         var requested = message.GetAddressOption(DhcpOptionCode.RequestedAddress);
+        var now = _time.GetUtcNow();
         uint target;
+        bool selecting = false;
         if (serverId is uint sid)
         {
             if (sid != context.ServerAddress)
@@ -38,6 +41,7 @@ internal sealed partial class DhcpServer
             }
 
             target = r;
+            selecting = true;
         }
         else if (requested is uint r && message.ClientAddress == 0)
         {
@@ -46,6 +50,7 @@ internal sealed partial class DhcpServer
         else if (message.ClientAddress != 0)
         {
             target = message.ClientAddress;
+            scope = RenewalScope(message, scope, mac, now);
         }
         else
         {
@@ -62,10 +67,23 @@ internal sealed partial class DhcpServer
             return Nak(message, context, $"{Ipv4.Format(target)} is not on this network");
         }
 
-        var now = _time.GetUtcNow();
+        // SELECTING: only the address we offered this MAC (or its binding, or reservation). INIT-REBOOT, RENEWING and
+        // REBINDING: only the MAC's own binding or reservation; a NAK when we know the client otherwise, silence when we
+        // have no record of it at all (RFC 2131 §4.3.2: another server may).
         var leases = _leases.Pool(scope);
-        bool reservedElsewhere = scope.ReservationsByMac.TryGetValue(mac, out var reservation) && reservation.Address != target;
-        if (reservedElsewhere || !scope.IsAssignable(target, mac) || !leases.IsFreeFor(target, mac, now))
+        bool reserved = scope.ReservationsByMac.TryGetValue(mac, out var reservation);
+        bool own = reserved ? reservation!.Address == target : selecting ? leases.IsHeldBy(target, mac, now) : leases.IsBoundTo(target, mac, now);
+        if (!own)
+        {
+            if (!selecting && !reserved && !leases.HasRecordOf(mac))
+            {
+                return await Refuse(message, context, UnknownClient);
+            }
+
+            return Nak(message, context, selecting ? $"{Ipv4.Format(target)} was not offered to this client" : $"{Ipv4.Format(target)} is not this client's lease");
+        }
+
+        if (!scope.IsAssignable(target, mac) || !leases.IsFreeFor(target, mac, now))
         {
             return Nak(message, context, $"{Ipv4.Format(target)} is not available to this client");
         }
@@ -100,7 +118,7 @@ internal sealed partial class DhcpServer
             return Nak(message, context, $"{Ipv4.Format(target)} is held by another client");
         }
 
-        leases.MarkBound(target, mac, expires);
+        leases.MarkBound(target, mac, now, expires);
         var boot = _boot.Select(client, profile, profile?.Product, Ipv4.Format(context.ServerAddress), _httpPort);
         if (boot is not null && (boot = await WithTicketAsync(boot, client, mac, target, "dhcp", cancellationToken)) is null)
         {
@@ -111,6 +129,22 @@ internal sealed partial class DhcpServer
         Record("ack", message, mac, client, target, boot, profile);
         _metrics.Sent(DhcpMessageType.Ack);
         return Route(message, DhcpMessageType.Ack, payload, target, context);
+    }
+
+    /// <summary>
+    /// RENEWING (RFC 2131 §4.3.2): unicast straight from the client, so no giaddr, and it arrives on whichever interface
+    /// routes to the client, not the one its relay uses. The lease it renews names the scope: the one containing ciaddr,
+    /// when this MAC holds that binding there.
+    /// </summary>
+    private DhcpScope? RenewalScope(DhcpMessage message, DhcpScope? byArrival, string mac, DateTimeOffset now)
+    {
+        if (message.RelayAddress != 0 || byArrival?.Contains(message.ClientAddress) == true)
+        {
+            return byArrival;
+        }
+
+        var owner = _scopes.FindContaining(message.ClientAddress);
+        return owner is not null && _leases.Pool(owner).IsBoundTo(message.ClientAddress, mac, now) ? owner : byArrival;
     }
 
     private DhcpReply Nak(DhcpMessage message, ReceiveContext context, string reason)

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net;
 using BladeProvisioner.Core.Blades;
 using BladeProvisioner.Core.Boot;
@@ -36,6 +37,7 @@ internal sealed partial class DhcpServer
     private readonly BootFileSelector _boot;
     private readonly int _httpPort;
     private readonly IBootTickets? _tickets;
+    private readonly FrozenSet<uint> _trustedRelays;
 
     public DhcpServer(
         DhcpOptions options,
@@ -62,7 +64,15 @@ internal sealed partial class DhcpServer
         _boot = new BootFileSelector(options);
         _httpPort = httpPort;
         _tickets = tickets;
+        _trustedRelays = options.TrustedRelays.Select(r => Ipv4.TryParse(r, out var a) ? a : 0).Where(a => a != 0).ToFrozenSet();
     }
+
+    // Drop reasons (bp.dhcp.packets.dropped) of the checks against forged or untrusted messages.
+    private const string UntrustedRelay = "untrusted_relay";
+    private const string OfferLimit = "offer_limit";
+    private const string UnknownClient = "init_reboot_unknown_client";
+    private const string ForgedRelease = "forged_release";
+    private const string ForgedDecline = "forged_decline";
 
     public DhcpMode Mode => _options.Mode;
 
@@ -87,6 +97,14 @@ internal sealed partial class DhcpServer
     public ValueTask<DhcpReply?> HandleAsync(DhcpMessage message, ReceiveContext context, CancellationToken cancellationToken)
     {
         _metrics.Received(message.MessageType);
+
+        // RFC 3046 §2.1, RFC 2131 §4.1: giaddr and option 82 say where a client sits, which slot rules act on. Only a
+        // relay agent we were told to trust may say so; anyone else could move a blade out of its slot.
+        if (message.RelayAddress != 0 && !_trustedRelays.Contains(Ipv4.ToUInt32(context.Source.Address)))
+        {
+            return Refuse(message, context, UntrustedRelay);
+        }
+
         if (_options.Mode == DhcpMode.Proxy)
         {
             return HandleProxyAsync(message, context, cancellationToken);
@@ -135,6 +153,14 @@ internal sealed partial class DhcpServer
             DhcpLog.TicketUnavailable(_logger, mac, ex.GetType().Name);
             return null;
         }
+    }
+
+    /// <summary>A forged or untrusted message (or one over a limit): dropped, counted by reason, one debug line naming its sender.</summary>
+    private ValueTask<DhcpReply?> Refuse(DhcpMessage message, ReceiveContext context, string reason)
+    {
+        _metrics.Dropped(reason);
+        DhcpLog.Refused(_logger, message.MessageType.ToString(), message.TransactionId, MacOf(message), context.Source.Address.ToString(), reason);
+        return ValueTask.FromResult<DhcpReply?>(null);
     }
 
     private static string MacOf(DhcpMessage message) => MacAddress.FromOctets(message.HardwareAddress).ToString();

@@ -107,7 +107,9 @@ public sealed class CrashTests(PostgresServer postgres)
             $"--ConnectionStrings:Appliance={connectionString}", "--Dhcp:Enabled=true",
             $"--Dhcp:Interfaces:0:Name={network.HostInterface}", "--Dhcp:ProbeBeforeOffer:Enabled=false", "--Dhcp:Scopes:0:Name=lab",
             $"--Dhcp:Scopes:0:Subnet=10.99.{network.Subnet}.0/24", $"--Dhcp:Scopes:0:Ranges:0=10.99.{network.Subnet}.10-10.99.{network.Subnet}.250",
-            "--Dhcp:Scopes:0:LeaseTime=01:00:00"]);
+            "--Dhcp:Scopes:0:LeaseTime=01:00:00",
+            // perfdhcp sends as a relay agent would (giaddr = its own address, from port 67).
+            $"--Dhcp:TrustedRelays:0={network.PeerAddress}"]);
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new ConcurrentQueue<string>();
         void OnLine(object? sender, DataReceivedEventArgs e)

@@ -17,7 +17,7 @@ public sealed class OversizedDatagramTests(PostgresServer postgres)
     public async Task OversizedDatagramOverARealSocketIsDroppedAndCountedWhileTheServerKeepsAnswering()
     {
         Prerequisites.RequireProgram("/usr/bin/python3");
-        await using var f = await DhcpHostFixture.StartAsync(postgres, "bpdhcp13", 33);
+        await using var f = await DhcpHostFixture.StartAsync(postgres, "bpdhcp13", 33, s => s["Dhcp:TrustedRelays:0"] = "10.99.33.2");
         var relay = f.Network.PeerAddress;
         f.Network.Exec(TimeSpan.FromSeconds(10), "ip", "addr", "add", relay + "/24", "dev", f.Network.PeerInterface);
         var metrics = f.Host.Services.GetRequiredService<DhcpMetrics>();

@@ -18,6 +18,7 @@ public sealed class RelayOnTheWireTests(PostgresServer postgres)
             s["Dhcp:Scopes:1:Subnet"] = "10.99.24.0/24";
             s["Dhcp:Scopes:1:Ranges:0"] = "10.99.24.50-10.99.24.60";
             s["Dhcp:Scopes:1:Router"] = "10.99.24.2";
+            s["Dhcp:TrustedRelays:0"] = "10.99.24.2";
         });
         // The relay's address on the remote segment, reachable only over the test veth.
         TestNetwork.Run("ip", ["addr", "add", "10.99.24.1/24", "dev", f.Network.HostInterface], TimeSpan.FromSeconds(10));

@@ -89,4 +89,20 @@ public sealed class PostgresLeaseStoreTests(PostgresServer postgres)
         Assert.Equal(DhcpLeaseState.Expired, reclaimed.State);
         Assert.True(await store.CommitAsync(Bind("02:00:00:00:00:02"), ct));
     }
+
+    [Fact]
+    public async Task BindingAnotherAddressReleasesTheMacsOtherLeaseInTheScope()
+    {
+        // Finding 3: one MAC, one lease per scope, whichever node bound the first; other scopes are left alone.
+        var ct = TestContext.Current.CancellationToken;
+        await using var ds = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("dhcp"));
+        await using var store = Store(ds);
+        Assert.True(await store.CommitAsync(Bind("02:00:00:00:00:01"), ct));
+        Assert.True(await store.CommitAsync(Bind("02:00:00:00:00:01") with { Scope = "rack" }, ct));
+        var first = store.CommitAsync(Bind("02:00:00:00:00:01", Address + 1), ct).AsTask();
+        var second = store.CommitAsync(Bind("02:00:00:00:00:01", Address + 2), ct).AsTask(); // usually one batch: the later wins
+        Assert.All(await Task.WhenAll(first, second), Assert.True);
+        var bound = (await store.LoadAsync(ct)).Where(r => r.State == DhcpLeaseState.Bound).Select(r => (r.Scope, r.Address)).Order().ToList();
+        Assert.Equal([("lab", Address + 2), ("rack", Address)], bound);
+    }
 }

@@ -57,4 +57,16 @@ public sealed class DhcpOptionsValidationTests
         o.Scopes[0].Ranges.Add("10.99.20.105-10.99.20.120");
         Assert.Contains(DhcpOptionsValidator.Check(o), e => e.Contains("overlaps range", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("relay1")]
+    [InlineData("0.0.0.0")]
+    [InlineData("fe80::1")]
+    public void TrustedRelayThatIsNotAnAddressIsRejectedNamingTheKey(string relay)
+    {
+        var o = ServerHarness.DefaultOptions();
+        o.TrustedRelays.Add(relay);
+        var error = Assert.Single(DhcpOptionsValidator.Check(o));
+        Assert.StartsWith($"Dhcp:TrustedRelays:1 '{relay}'", error, StringComparison.Ordinal);
+    }
 }

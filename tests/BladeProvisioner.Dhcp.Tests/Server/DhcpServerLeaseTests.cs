@@ -93,7 +93,8 @@ public sealed class DhcpServerLeaseTests
     {
         var h = new ServerHarness();
         var a = await h.LeaseAsync("02:00:00:00:00:05");
-        var (_, nak) = await h.SendAsync(PacketBuilder.Of(DhcpMessageType.Request, "02:00:00:00:00:06").With(DhcpOptionCode.RequestedAddress, a.YourAddress).Build());
+        var (_, nak) = await h.SendAsync(PacketBuilder.Of(DhcpMessageType.Request, "02:00:00:00:00:06")
+            .With(DhcpOptionCode.ServerIdentifier, ServerIp).With(DhcpOptionCode.RequestedAddress, a.YourAddress).Build());
         Assert.Equal(DhcpMessageType.Nak, nak!.Type);
     }
 
@@ -138,7 +139,7 @@ public sealed class DhcpServerLeaseTests
 
         var release = PacketBuilder.Of(DhcpMessageType.Release, "02:00:00:00:03:04");
         release.ClientAddress = IPAddress.Parse("10.99.20.104");
-        Assert.Null((await h.SendAsync(release.Build())).Reply);
+        Assert.Null((await h.SendAsync(release.Build(), source: "10.99.20.104")).Reply);
         var ack = await h.LeaseAsync("02:00:00:00:04:00");
         Assert.Equal(IPAddress.Parse("10.99.20.104"), ack.YourAddress);
     }
@@ -154,11 +155,11 @@ public sealed class DhcpServerLeaseTests
         Assert.Equal(Core.Model.DhcpLeaseState.Declined, row.State);
         var next = await h.LeaseAsync("02:00:00:00:00:0c");
         Assert.NotEqual(ack.YourAddress, next.YourAddress);
-        var (_, nak) = await h.SendAsync(PacketBuilder.Of(DhcpMessageType.Request, "02:00:00:00:00:0d").With(DhcpOptionCode.RequestedAddress, ack.YourAddress).Build());
-        Assert.Equal(DhcpMessageType.Nak, nak!.Type);
+        var (_, other) = await h.SendAsync(PacketBuilder.Of(DhcpMessageType.Discover, "02:00:00:00:00:0d").With(DhcpOptionCode.RequestedAddress, ack.YourAddress).Build());
+        Assert.NotEqual(ack.YourAddress, other!.YourAddress);
         h.Time.Advance(h.Options.DeclineQuarantine + TimeSpan.FromSeconds(1));
-        var (_, later) = await h.SendAsync(PacketBuilder.Of(DhcpMessageType.Request, "02:00:00:00:00:0d").With(DhcpOptionCode.RequestedAddress, ack.YourAddress).Build());
-        Assert.Equal(DhcpMessageType.Ack, later!.Type);
+        var (_, later) = await h.SendAsync(PacketBuilder.Of(DhcpMessageType.Discover, "02:00:00:00:00:0e").With(DhcpOptionCode.RequestedAddress, ack.YourAddress).Build());
+        Assert.Equal(ack.YourAddress, later!.YourAddress);
     }
 
     [Fact]
@@ -211,7 +212,12 @@ public sealed class DhcpServerLeaseTests
         await second.Book.LoadAsync(second.Time.GetUtcNow(), TestContext.Current.CancellationToken);
         var (_, offer) = await second.SendAsync(PacketBuilder.Of(DhcpMessageType.Discover, "02:00:00:00:00:13").Build());
         Assert.NotEqual(ack.YourAddress, offer!.YourAddress);
-        var (_, nak) = await second.SendAsync(PacketBuilder.Of(DhcpMessageType.Request, "02:00:00:00:00:13").With(DhcpOptionCode.RequestedAddress, ack.YourAddress).Build());
+        var (_, nak) = await second.SendAsync(PacketBuilder.Of(DhcpMessageType.Request, "02:00:00:00:00:13")
+            .With(DhcpOptionCode.ServerIdentifier, ServerIp).With(DhcpOptionCode.RequestedAddress, ack.YourAddress).Build());
         Assert.Equal(DhcpMessageType.Nak, nak!.Type);
+        var renew = PacketBuilder.Of(DhcpMessageType.Request, "02:00:00:00:00:12");
+        renew.ClientAddress = ack.YourAddress;
+        var (_, renewed) = await second.SendAsync(renew.Build(), source: ack.YourAddress.ToString());
+        Assert.Equal(DhcpMessageType.Ack, renewed!.Type);
     }
 }

@@ -14,6 +14,9 @@ internal sealed class ServerHarness
 {
     public const string ServerIp = "10.99.20.1";
 
+    /// <summary>The relay agent of scope rack2 (giaddr 10.99.21.1), trusted in <see cref="DefaultOptions"/>.</summary>
+    public const string RelayIp = "10.99.21.1";
+
     public ServerHarness(DhcpOptions? options = null, ILeaseStore? store = null)
     {
         Options = options ?? DefaultOptions();
@@ -40,6 +43,7 @@ internal sealed class ServerHarness
     {
         var o = new DhcpOptions { Enabled = true, Mode = mode };
         o.Interfaces.Add(new DhcpInterfaceOptions { Name = "bpdhcp0h" });
+        o.TrustedRelays.Add(RelayIp);
         var lab = new DhcpScopeOptions { Name = "lab", Subnet = "10.99.20.0/24", Router = "10.99.20.1", Domain = "lab.example", LeaseTime = TimeSpan.FromHours(1) };
         lab.Ranges.Add("10.99.20.100-10.99.20.109");
         lab.DnsServers.Add("10.99.20.53");
