@@ -16,14 +16,15 @@ internal sealed class ListenerPlaneFeature(ListenerPlanes plane, IEnumerable<str
 
     /// <summary>
     /// The request's Host is this appliance: a configured or machine name, <c>localhost</c>, a bound or loopback
-    /// address, or the very address the client connected to. A DNS-rebinding page's own name is none of these.
+    /// address, or the very address the client connected to. A DNS-rebinding page's own name is none of these. No Host
+    /// at all (HTTP/1.0, a load balancer's probe) is admitted: a browser always sends one, so it cannot be a rebinding.
     /// </summary>
     public bool Admits(string host, IPAddress? localAddress)
     {
         var name = Normalize(host);
         if (name.Length == 0)
         {
-            return false;
+            return true;
         }
 
         if (!IPAddress.TryParse(name, out var literal))
