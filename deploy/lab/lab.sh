@@ -1,8 +1,8 @@
 #!/bin/bash
 # The virtual chassis behind `./bp lab`: the lab network (net.sh), the appliance serving it, QEMU blades.
 #
-#   lab.sh up [--port P] [--no-build]     network + appliance (DHCP/TFTP on bplab-h, HTTP on 10.99.0.1:8080,
-#                                         UI/API on 127.0.0.1:P, its own tgtd) + test donor v1 and v2 imported.
+#   lab.sh up [--port P] [--no-build]     network + appliance (DHCP/TFTP on bplab-h, boot HTTP on 10.99.0.1:8080,
+#                                         UI/API over HTTPS on 127.0.0.1:P, its own tgtd) + test donor v1 and v2 imported.
 #                                         Returns when the appliance is ready and the images are Active.
 #   lab.sh blade <name> --firmware bios|uefi [--bmc] [blade.sh start options]
 #                                         a QEMU blade on the chassis; --bmc also registers the blade in the
@@ -13,7 +13,7 @@
 #   lab.sh info <name>                    one blade: mac, serial log, QMP socket, BMC, power=on|off
 #   lab.sh env                            key=value lines for scripts and tests (url, token, data, ...)
 #
-# Settings: BP_LAB_PORT (UI/API port on 127.0.0.1, default 8480), BP_LAB_KEEP_DATA=1 (keep the appliance's
+# Settings: BP_LAB_PORT (UI/API HTTPS port on 127.0.0.1, default 8480), BP_LAB_KEEP_DATA=1 (keep the appliance's
 # database, images and volumes across down/up), plus net.sh's BP_LAB_NS/BP_LAB_NET/BP_LAB_BMC_NET.
 # Runtime state: $BP_LAB_DIR/<ns>/ (default <repo>/.lab/bplab/): appliance.log, appliance/ (data), lab.env.
 set -euo pipefail
@@ -26,6 +26,10 @@ DATA=$STATE/appliance
 ENV_FILE=$STATE/lab.env
 TGT_CONTROL_PORT=${BP_LAB_TGT_CONTROL_PORT:-7712}   # tgtd's control socket is a host-wide file: a port of its own
 IMAGE_NAME=test-donor
+# The management listener is HTTPS with the certificate the appliance generates in its data directory: curl trusts
+# exactly that certificate (never -k).
+URL=https://127.0.0.1:$PORT
+CERT=$DATA/tls/management.crt
 
 die() { echo "lab: $*" >&2; exit 1; }
 now_ms() { date +%s%3N; }
@@ -46,7 +50,7 @@ api() {   # api METHOD PATH [JSON]: the appliance's API with the lab's token; pr
     local method=$1 path=$2 body=${3:-}
     local args=(-sS -f --max-time 30 -X "$method" -H "Authorization: Bearer $(cat "$STATE/api-token")")
     [ -z "$body" ] || args+=(-H 'content-type: application/json' -d "$body")
-    curl "${args[@]}" "http://127.0.0.1:$PORT$path"
+    curl --cacert "$CERT" "${args[@]}" "$URL$path"
 }
 
 # json [jq options] FILTER: one value out of the API's JSON on stdin; fails on a missing (null) value.
@@ -76,7 +80,10 @@ start_appliance() {
     local token; token=$(cat "$STATE/api-token")
     local args=(
         "--Appliance:DataDirectory=$DATA"
-        "--urls=http://127.0.0.1:$PORT;http://$SERVER:8080"
+        "--Listeners:Provisioning:Addresses:0=$SERVER"
+        "--Listeners:Provisioning:Port=8080"
+        "--Listeners:Management:Addresses:0=127.0.0.1"
+        "--Listeners:Management:Port=$PORT"
         "--Auth:BootstrapApiToken=$token"
         "--Dhcp:Enabled=true"
         "--Dhcp:Interfaces:0:Name=$HOST_IF"
@@ -107,9 +114,9 @@ start_appliance() {
     while [ ! -s "$STATE/appliance.pid" ] && [ $i -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
     lab_log "appliance started (pid $(cat "$STATE/appliance.pid")), log $STATE/appliance.log"
     local deadline=$(( $(date +%s) + ${BP_LAB_READY_TIMEOUT:-180} ))
-    until curl -sf --max-time 2 "http://127.0.0.1:$PORT/health/ready" > /dev/null 2>&1; do
+    until curl -sf --max-time 2 --cacert "$CERT" "$URL/health/ready" > /dev/null 2>&1; do
         [ -n "$(appliance_pid || true)" ] || die "the appliance exited: $(tail -n 15 "$STATE/appliance.log")"
-        [ "$(date +%s)" -lt $deadline ] || die "the appliance is not ready after ${BP_LAB_READY_TIMEOUT:-180}s: $(curl -s "http://127.0.0.1:$PORT/health/ready")"
+        [ "$(date +%s)" -lt $deadline ] || die "the appliance is not ready after ${BP_LAB_READY_TIMEOUT:-180}s: $(curl -s --cacert "$CERT" "$URL/health/ready")"
         sleep 0.3
     done
 }
@@ -140,7 +147,8 @@ import_donor() {
 
 write_env() {
     cat > "$ENV_FILE" <<EOF
-url=http://127.0.0.1:$PORT
+url=$URL
+cert_file=$CERT
 blade_url=http://$SERVER:8080
 token_file=$STATE/api-token
 data=$DATA
@@ -158,7 +166,7 @@ EOF
 up() {
     need
     if [ -n "$(appliance_pid || true)" ] && ns_exists; then
-        lab_log "already up: http://127.0.0.1:$PORT"; cat "$ENV_FILE"; return 0
+        lab_log "already up: $URL"; cat "$ENV_FILE"; return 0
     fi
     local t0; t0=$(now_ms)
     # shellcheck disable=SC2154  # rc is assigned inside the trap
@@ -175,7 +183,7 @@ up() {
     v2=$(import_donor 2)
     write_env "$v1" "$v2"
     trap - EXIT
-    lab_log "up in $(( ($(now_ms) - t0) / 1000 )) s. UI/API: http://127.0.0.1:$PORT  (API token: $STATE/api-token)"
+    lab_log "up in $(( ($(now_ms) - t0) / 1000 )) s. UI/API: $URL  (API token: $STATE/api-token; certificate: $CERT)"
     sign_in_hint
     cat "$ENV_FILE"
 }
@@ -183,7 +191,7 @@ up() {
 # The web UI wants a user: on a fresh database the appliance logs a one-time setup token for /setup.
 sign_in_hint() {
     local line; line=$(grep -a -m1 -o 'Open /setup.*' "$STATE/appliance.log" 2>/dev/null | cut -c1-200 || true)
-    [ -z "$line" ] || lab_log "web UI sign-in: $line  (at http://127.0.0.1:$PORT/setup)"
+    [ -z "$line" ] || lab_log "web UI sign-in: $line  (at $URL/setup)"
 }
 
 demo() {
@@ -204,7 +212,8 @@ demo() {
     cat <<EOT
 The virtual chassis is up; blade1 (BIOS) chose an image in the appliance's menu, was provisioned and booted its OS
 from its own iSCSI LUN. Look at it in the web UI (blades, its timeline, the clone job).
-  web UI / API     http://127.0.0.1:$PORT   (API token for scripts: $STATE/api-token)
+  web UI / API     $URL   (API token for scripts: $STATE/api-token)
+  its certificate  $CERT (self-signed; SHA-256 $(openssl x509 -in "$CERT" -noout -fingerprint -sha256 2>/dev/null | cut -d= -f2))
   blade1 console   python3 $LAB_HERE/vgatext.py $STATE/blades/blade1/qmp.sock
   pick the image   python3 $LAB_HERE/qmp.py $STATE/blades/blade1/qmp.sock send-keys up ret
   watch its OS     $LAB_HERE/blade.sh wait blade1 BLADEPROVISIONER-OS   (BP_LAB_NS=$NS)
@@ -268,14 +277,14 @@ blade() {
         api PATCH "/api/blades/$id" "{\"powerDriver\":\"Ipmi\",\"bmcAddress\":\"$bmc\",\"bmcUsername\":\"$user\",\"bmcPassword\":\"$password\"}" > /dev/null
         echo "blade_id=$id"
     fi
-    lab_log "blade $name powered on; watch it at http://127.0.0.1:$PORT"
+    lab_log "blade $name powered on; watch it at $URL"
 }
 
 status() {
     if ! ns_exists; then echo "down"; return 1; fi
     local pid; pid=$(appliance_pid || true)
     if [ -n "$pid" ]; then
-        echo "appliance pid=$pid url=http://127.0.0.1:$PORT ready=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/health/ready")"
+        echo "appliance pid=$pid url=$URL ready=$(curl -s --cacert "$CERT" -o /dev/null -w '%{http_code}' "$URL/health/ready")"
     else
         echo "appliance not running (log: $STATE/appliance.log)"
     fi
@@ -284,7 +293,7 @@ status() {
 
 cmd=${1:-}; shift || true
 case "$cmd" in
-    up) while [ $# -gt 0 ]; do case "$1" in --port) PORT=$2; shift 2 ;; --no-build) APPLIANCE_NOBUILD=1; shift ;; *) die "unknown option $1" ;; esac; done
+    up) while [ $# -gt 0 ]; do case "$1" in --port) PORT=$2; URL=https://127.0.0.1:$PORT; shift 2 ;; --no-build) APPLIANCE_NOBUILD=1; shift ;; *) die "unknown option $1" ;; esac; done
         [ -z "${APPLIANCE_NOBUILD:-}" ] || build_appliance() { [ -f "$APPLIANCE_DLL" ] || die "not built: $APPLIANCE_DLL"; }
         up ;;
     down) down ;;

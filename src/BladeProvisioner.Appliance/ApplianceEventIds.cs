@@ -9,4 +9,11 @@ internal static class ApplianceEventIds
     // Hosting/IpxeBinaries
     public const int IpxeMissing = 101;
     public const int IpxeCopied = 102;
+
+    // Hosting/Listeners
+    public const int ManagementCertificateInUse = 111;
+    public const int ManagementCertificateGenerated = 112;
+    public const int ManagementCertificateExpired = 113;
+    public const int ForeignHostRefused = 114;
+    public const int ListenersBound = 115;
 }

@@ -1,4 +1,5 @@
 using BladeProvisioner.Appliance.Hosting;
+using BladeProvisioner.Appliance.Hosting.Listeners;
 using BladeProvisioner.Boot.Endpoints;
 using BladeProvisioner.Data;
 using BladeProvisioner.Dhcp;
@@ -20,6 +21,7 @@ if (UsersCommand.Matches(args))
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddApplianceDefaults();
+builder.AddApplianceListeners();
 builder.AddData();
 builder.AddJobs();
 builder.AddStorage();
@@ -34,6 +36,7 @@ builder.AddWebUi();
 
 var app = builder.Build();
 
+app.UseApplianceListeners();
 app.UseApplianceDefaults();
 app.UseApplianceAuth();
 app.MapHealthAndMetrics();

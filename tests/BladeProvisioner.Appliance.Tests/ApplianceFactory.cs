@@ -1,6 +1,7 @@
 using BladeProvisioner.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace BladeProvisioner.Appliance.Tests;
@@ -26,6 +27,7 @@ internal sealed class ApplianceFactory(string connectionString, IReadOnlyDiction
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.ConfigureServices(services => services.AddTransient<IStartupFilter, InProcessListener>());
         builder.UseSetting("ConnectionStrings:Appliance", connectionString);
         builder.ConfigureLogging(logging => logging.AddProvider(Log));
         builder.UseSetting("Appliance:DataDirectory", _data.Path);

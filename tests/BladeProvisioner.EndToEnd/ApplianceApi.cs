@@ -1,18 +1,33 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 
 namespace BladeProvisioner.EndToEnd;
 
-/// <summary>The appliance's REST API as the lab's admin sees it (bearer token from <c>Auth:BootstrapApiToken</c>).</summary>
+/// <summary>
+/// The appliance's REST API as the lab's admin sees it (bearer token from <c>Auth:BootstrapApiToken</c>), over the
+/// management listener's HTTPS: the certificate the appliance generated (the lab's <c>cert_file</c>) is the only one trusted.
+/// </summary>
 internal sealed class ApplianceApi : IDisposable
 {
     private readonly HttpClient _http;
 
-    public ApplianceApi(string baseUrl, string token)
+    public ApplianceApi(string baseUrl, string token, string certificateFile)
     {
-        _http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
+        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certificateFile));
+        var pinned = SHA256.HashData(certificate.RawData);
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, presented, _, _) => presented is not null && SHA256.HashData(presented.GetRawCertData()).AsSpan().SequenceEqual(pinned),
+            },
+        };
+        _http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
     }
 

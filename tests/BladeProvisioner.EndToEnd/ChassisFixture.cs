@@ -38,7 +38,7 @@ public sealed class ChassisFixture : IAsyncLifetime
         {
             await Lab.RunAsync(TimeSpan.FromMinutes(2), ct, "down");   // leftovers of a run killed hard
             var env = await Lab.RunAsync(TimeSpan.FromMinutes(6), ct, "up", "--no-build");
-            _api = new ApplianceApi(env["url"], (await File.ReadAllTextAsync(env["token_file"], ct)).Trim());
+            _api = new ApplianceApi(env["url"], (await File.ReadAllTextAsync(env["token_file"], ct)).Trim(), env["cert_file"]);
             ImageV1 = long.Parse(env["image_v1"], System.Globalization.CultureInfo.InvariantCulture);
             ImageV2 = long.Parse(env["image_v2"], System.Globalization.CultureInfo.InvariantCulture);
             ApplianceLog = env["log"];

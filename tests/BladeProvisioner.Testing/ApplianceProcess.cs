@@ -1,14 +1,20 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace BladeProvisioner.Testing;
 
 /// <summary>
 /// The appliance as a real process (the built BladeProvisioner.Appliance.dll under dotnet), for tests that kill it,
-/// restart it, or run two nodes on one database. Output goes to a log file that failing tests print.
+/// restart it, or run two nodes on one database. Output goes to a log file that failing tests print. It listens on two
+/// loopback ports: the blades' plain-HTTP provisioning listener (<see cref="ProvisioningAddress"/>, <c>/boot/**</c>) and the
+/// HTTPS management listener (<see cref="ManagementAddress"/>, UI and API) with the certificate the appliance generates;
+/// the clients made here trust that certificate by its fingerprint, read from the data directory as an operator would.
 /// </summary>
 public sealed class ApplianceProcess : IAsyncDisposable
 {
@@ -22,8 +28,10 @@ public sealed class ApplianceProcess : IAsyncDisposable
     {
         DataDirectory = dataDirectory;
         Port = FreeTcpPort();
-        BaseAddress = new Uri($"http://127.0.0.1:{Port}/");
-        var args = new List<string> { AppliancePath(), "--urls", BaseAddress.ToString().TrimEnd('/'), "--Appliance:DataDirectory", dataDirectory };
+        ProvisioningPort = FreeTcpPort();
+        ManagementAddress = new Uri($"https://127.0.0.1:{Port}/");
+        ProvisioningAddress = new Uri($"http://127.0.0.1:{ProvisioningPort}/");
+        List<string> args = [AppliancePath(), .. ListenerArguments(ProvisioningPort, Port), "--Appliance:DataDirectory", dataDirectory];
         if (connectionString is not null)
         {
             args.AddRange(["--ConnectionStrings:Appliance", connectionString]);
@@ -34,7 +42,7 @@ public sealed class ApplianceProcess : IAsyncDisposable
         args.AddRange(extraArguments);
         _arguments = args;
         _logPath = Path.Combine(dataDirectory, "appliance-test.log");
-        Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        Http = ManagementClient();
         Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiToken);
     }
 
@@ -45,8 +53,29 @@ public sealed class ApplianceProcess : IAsyncDisposable
 
     /// <summary>The appliance's own tgtd (control port, portal port on 127.0.0.1).</summary>
     public TgtInstance Tgt => _tgt;
+
+    /// <summary>The management listener's port (HTTPS: UI, API, health, metrics).</summary>
     public int Port { get; }
-    public Uri BaseAddress { get; }
+
+    /// <summary>The provisioning listener's port (plain HTTP: <c>/boot/**</c> and health only).</summary>
+    public int ProvisioningPort { get; }
+
+    /// <summary><c>https://127.0.0.1:&lt;Port&gt;/</c>: the UI and the API.</summary>
+    public Uri ManagementAddress { get; }
+
+    /// <summary><c>http://127.0.0.1:&lt;ProvisioningPort&gt;/</c>: where blades talk to the appliance.</summary>
+    public Uri ProvisioningAddress { get; }
+
+    /// <summary>The UI and the API: <see cref="ManagementAddress"/>.</summary>
+    public Uri BaseAddress => ManagementAddress;
+
+    /// <summary>The generated management certificate (PEM), in the data directory.</summary>
+    public string CertificatePath => Path.Combine(DataDirectory, "tls", "management.crt");
+
+    /// <summary>The generated certificate's private key (PEM, 0600).</summary>
+    public string CertificateKeyPath => Path.Combine(DataDirectory, "tls", "management.key");
+
+    /// <summary>An admin client of the management listener (bearer <see cref="ApiToken"/>).</summary>
     public HttpClient Http { get; }
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
 
@@ -107,6 +136,52 @@ public sealed class ApplianceProcess : IAsyncDisposable
         _process?.Dispose();
         Http.Dispose();
         _tgt.Dispose();
+    }
+
+    /// <summary>
+    /// A client of the management listener that trusts exactly the certificate in <see cref="CertificatePath"/> (compared by
+    /// SHA-256), the way an operator pins it; no token.
+    /// </summary>
+    public HttpClient ManagementClient(bool allowAutoRedirect = true, TimeSpan? timeout = null) =>
+        new(PinnedHandler(allowAutoRedirect)) { BaseAddress = ManagementAddress, Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+
+    /// <summary>A handler whose TLS validation accepts the appliance's certificate by its SHA-256 fingerprint and nothing else.</summary>
+    public SocketsHttpHandler PinnedHandler(bool allowAutoRedirect = true) => new()
+    {
+        AllowAutoRedirect = allowAutoRedirect,
+        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, presented, _, _) => IsPinned(presented) },
+    };
+
+    /// <summary>SHA-256 of the management certificate's DER bytes, as the appliance logs it (<c>AB:CD:…</c>).</summary>
+    public string CertificateFingerprint()
+    {
+        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(CertificatePath));
+        return Convert.ToHexString(SHA256.HashData(certificate.RawData)).Chunk(2).Select(c => new string(c)).Aggregate((a, b) => a + ":" + b);
+    }
+
+    /// <summary>Base64 SHA-256 of the certificate's public key (SPKI): what Chromium's <c>--ignore-certificate-errors-spki-list</c> pins.</summary>
+    public string CertificateSpkiHash()
+    {
+        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(CertificatePath));
+        return Convert.ToBase64String(SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo()));
+    }
+
+    /// <summary>The command-line settings of the two listeners on loopback.</summary>
+    public static string[] ListenerArguments(int provisioningPort, int managementPort) =>
+    [
+        "--Listeners:Provisioning:Addresses:0", "127.0.0.1", "--Listeners:Provisioning:Port", provisioningPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "--Listeners:Management:Addresses:0", "127.0.0.1", "--Listeners:Management:Port", managementPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    ];
+
+    private bool IsPinned(X509Certificate? presented)
+    {
+        if (presented is null || !File.Exists(CertificatePath))
+        {
+            return false;
+        }
+
+        using var expected = X509Certificate2.CreateFromPem(File.ReadAllText(CertificatePath));
+        return SHA256.HashData(presented.GetRawCertData()).AsSpan().SequenceEqual(SHA256.HashData(expected.RawData));
     }
 
     public async Task<T> GetAsync<T>(string path) =>

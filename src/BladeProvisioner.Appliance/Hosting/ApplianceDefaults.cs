@@ -1,5 +1,6 @@
 using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Configuration;
+using BladeProvisioner.Core.Hosting;
 using BladeProvisioner.Core.Readiness;
 using BladeProvisioner.Tftp;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -54,12 +55,15 @@ internal static class ApplianceDefaults
     /// <summary><c>/health/live</c>, <c>/health/ready</c> and <c>/metrics</c> (Prometheus text, from OpenTelemetry).</summary>
     public static WebApplication MapHealthAndMetrics(this WebApplication app)
     {
-        app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" })).WithTags("Health").ExcludeFromDescription();
+        // Health answers on both listeners (a load balancer in front of the blades probes the provisioning one); metrics
+        // describe the whole fleet and are served on the management listener only.
+        app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" })).WithTags("Health").ExcludeFromDescription()
+            .WithMetadata(new ServedOn(ListenerPlanes.Both));
         app.MapGet("/health/ready", Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> (ApplianceReadiness readiness) =>
             readiness.IsReady
                 ? TypedResults.Ok(new ReadyStatus("ready", []))
                 : TypedResults.Json(new ReadyStatus("starting", readiness.Pending), statusCode: StatusCodes.Status503ServiceUnavailable))
-            .WithTags("Health").ExcludeFromDescription();
+            .WithTags("Health").ExcludeFromDescription().WithMetadata(new ServedOn(ListenerPlanes.Both));
         app.MapMetrics();
         return app;
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using BladeProvisioner.Boot.Scripts;
 using BladeProvisioner.Core.Blades;
 using BladeProvisioner.Core.Boot;
+using BladeProvisioner.Core.Hosting;
 using BladeProvisioner.Core.Model;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +19,8 @@ public static class BootEndpoints
     public static IEndpointRouteBuilder MapBootEndpoints(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var g = endpoints.MapGroup(string.Empty).ExcludeFromDescription();
+        // The blades' conversation lives on the provisioning listener only; the management listener answers it 404.
+        var g = endpoints.MapGroup(string.Empty).ExcludeFromDescription().WithMetadata(new ServedOn(ListenerPlanes.Provisioning));
         g.MapGet(BootPaths.Entry, (HttpContext http, BootConversation c, string? ticket) => c.EntryAsync(http, ticket));
         g.MapGet(BootPaths.Blade, (HttpContext http, BootConversation c, string? mac, string? uuid, string? serial, string? manufacturer, string? product, string? platform, string? buildarch, string? ticket) =>
             c.IdentifyAsync(http, new BladeIdentity(mac, uuid, serial, manufacturer, product, platform, buildarch), ticket));

@@ -36,7 +36,8 @@ public static class AuthHostingExtensions
                 o.Cookie.Name = "bp_session";
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
-                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                // The UI is served over HTTPS only (the management listener): the browser never sends the session over plain HTTP.
+                o.Cookie.SecurePolicy = CookieSecurePolicy.Always;
                 o.SlidingExpiration = true;
                 o.LoginPath = "/login";
                 o.Events.OnValidatePrincipal = SessionValidator.ValidateAsync;
@@ -58,6 +59,8 @@ public static class AuthHostingExtensions
             o.HeaderName = "X-CSRF-Token";
             o.Cookie.Name = "bp_csrf";
             o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.Always;
         });
         return builder;
     }

@@ -102,7 +102,7 @@ public sealed class CrashTests(PostgresServer postgres)
 
     private static async Task<Process> StartServerAsync(TestNetwork network, string connectionString, string dataDirectory, TgtInstance tgt, CancellationToken ct)
     {
-        var process = StartProcess("dotnet", [ApplianceProcess.AppliancePath(), "--urls", $"http://127.0.0.1:{ApplianceProcess.FreeTcpPort()}",
+        var process = StartProcess("dotnet", [ApplianceProcess.AppliancePath(), .. ApplianceProcess.ListenerArguments(ApplianceProcess.FreeTcpPort(), ApplianceProcess.FreeTcpPort()),
             $"--Appliance:DataDirectory={dataDirectory}", "--Appliance:NodeName=dhcp-crash", .. tgt.Arguments,
             $"--ConnectionStrings:Appliance={connectionString}", "--Dhcp:Enabled=true",
             $"--Dhcp:Interfaces:0:Name={network.HostInterface}", "--Dhcp:ProbeBeforeOffer:Enabled=false", "--Dhcp:Scopes:0:Name=lab",

@@ -29,7 +29,7 @@ public sealed partial class FirstAdminTests(PostgresServer postgres)
         var printed = SetupTokenLine().Match(appliance.Log());
         Assert.True(printed.Success, "a new appliance prints its one-time setup token at start");
         var token = printed.Groups["t"].Value;
-        using var browser = Browser(appliance.BaseAddress);
+        using var browser = appliance.ManagementClient(allowAutoRedirect: false, TimeSpan.FromSeconds(60));
 
         // A wrong token and a short password are refused, and neither spends the token nor creates anyone.
         using (var wrong = await SetupAsync(browser, new string('0', 32), "root", Password, ct))
@@ -62,7 +62,7 @@ public sealed partial class FirstAdminTests(PostgresServer postgres)
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/users", ct)).StatusCode);
 
         // Spent: the page says setup is finished, and a post with the same token (a form kept open elsewhere) is refused.
-        using var anotherBrowser = Browser(appliance.BaseAddress);
+        using var anotherBrowser = appliance.ManagementClient(allowAutoRedirect: false, TimeSpan.FromSeconds(60));
         Assert.Contains("Setup is finished", await anotherBrowser.GetStringAsync("/setup", ct), StringComparison.Ordinal);
         var fields = new Dictionary<string, string> { ["token"] = token, ["name"] = "mallory", ["password"] = Password };
         using (var again = await FormPost.SubmitAsync(anotherBrowser, "/setup", fields, ct, formPage: "/login"))
@@ -117,13 +117,6 @@ public sealed partial class FirstAdminTests(PostgresServer postgres)
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/blades", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync("/api/users", ct)).StatusCode);
     }
-
-    private static HttpClient Browser(Uri baseAddress) =>
-        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() })
-        {
-            BaseAddress = baseAddress,
-            Timeout = TimeSpan.FromSeconds(60),
-        };
 
     private static Task<HttpResponseMessage> SetupAsync(HttpClient browser, string token, string name, string password, CancellationToken ct) =>
         FormPost.SubmitAsync(browser, "/setup", new Dictionary<string, string> { ["token"] = token, ["name"] = name, ["password"] = password }, ct);

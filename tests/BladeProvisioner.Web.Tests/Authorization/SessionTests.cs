@@ -146,7 +146,7 @@ public sealed class SessionTests(PostgresServer postgres)
     private static HttpClient From(WebFactory app, string address)
     {
         var handler = new CookieContainerHandler { InnerHandler = app.Server.CreateHandler(c => c.Connection.RemoteIpAddress = IPAddress.Parse(address)) };
-        return new HttpClient(handler) { BaseAddress = app.Server.BaseAddress };
+        return new HttpClient(handler) { BaseAddress = WebFactory.BaseUri };
     }
 
     private static async Task<long> CreateUserAsync(HttpClient admin, string name, string role, CancellationToken ct)

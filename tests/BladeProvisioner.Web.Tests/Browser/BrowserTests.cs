@@ -27,7 +27,7 @@ public sealed class BrowserTests(PostgresServer postgres)
             "--Appliance:NodeName", "ui-test", "--Storage:Images:ImportBytesPerSecondLimit", (4L << 20).ToString(CultureInfo.InvariantCulture));
         await appliance.StartAsync();
         await CreateUserAsync(appliance, "alice", "admin", AdminPassword, ct);
-        await using var browser = await TestBrowser.LaunchAsync();
+        await using var browser = await TestBrowser.LaunchAsync(appliance);
         var page = await browser.NewPageAsync(appliance.BaseAddress);
         try
         {
@@ -141,7 +141,7 @@ public sealed class BrowserTests(PostgresServer postgres)
             import.EnsureSuccessStatusCode();
         }
 
-        await using var browser = await TestBrowser.LaunchAsync();
+        await using var browser = await TestBrowser.LaunchAsync(appliance);
 
         // Without signing in: the UI sends the browser to the login page and the API answers 401.
         var anonymous = await browser.NewPageAsync(appliance.BaseAddress);
@@ -177,7 +177,7 @@ public sealed class BrowserTests(PostgresServer postgres)
         await appliance.StartAsync();
         await CreateUserAsync(appliance, "alice", "admin", AdminPassword, ct);
         await CreateUserAsync(appliance, "oscar", "operator", OperatorPassword, ct);
-        await using var browser = await TestBrowser.LaunchAsync();
+        await using var browser = await TestBrowser.LaunchAsync(appliance);
 
         // Anonymous: sent to the sign-in page; none of the dashboard's pages or its data is served.
         var anonymous = await browser.NewPageAsync(appliance.BaseAddress);
@@ -236,7 +236,7 @@ public sealed class BrowserTests(PostgresServer postgres)
         var blade = (await appliance.GetAsync<List<JsonElement>>("api/blades")).Single(b => b.GetProperty("bootMac").GetString() == Mac);
         var bladeId = blade.GetProperty("id").GetInt64();
         var stateBefore = blade.GetProperty("state").GetString();
-        await using var browser = await TestBrowser.LaunchAsync();
+        await using var browser = await TestBrowser.LaunchAsync(appliance);
         var page = await browser.NewPageAsync(appliance.BaseAddress);
         await page.GotoAsync("/login");
         await SignInAsync(page, "alice", AdminPassword);
@@ -254,6 +254,42 @@ public sealed class BrowserTests(PostgresServer postgres)
 
         var after = await appliance.GetAsync<JsonElement>($"api/blades/{bladeId}");
         Assert.Equal(stateBefore, after.GetProperty("state").GetString());
+    }
+
+    /// <summary>
+    /// Chromium signs in over the management listener (HTTPS, the appliance's own certificate pinned by its public key):
+    /// the session and antiforgery cookies are Secure, HttpOnly and SameSite=Strict, and page script cannot read them.
+    /// </summary>
+    [Fact]
+    public async Task SignInOverTheManagementListenerGivesSecureHttpOnlyStrictCookies()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("bp-ui-tls");
+        await using var appliance = new ApplianceProcess(dir.Path, await postgres.CreateEmptyDatabaseAsync("uitls"), "--Appliance:NodeName", "ui-tls");
+        await appliance.StartAsync();
+        await CreateUserAsync(appliance, "alice", "admin", AdminPassword, ct);
+        await using var browser = await TestBrowser.LaunchAsync(appliance);
+        var page = await browser.NewPageAsync(appliance.BaseAddress);
+        await page.GotoAsync("/login");
+        Assert.StartsWith($"https://127.0.0.1:{appliance.Port}/", page.Url, StringComparison.Ordinal);
+        await SignInAsync(page, "alice", AdminPassword);
+        await Expect(page.Locator("#whoami")).ToContainTextAsync("alice");
+
+        var cookies = await page.Context.CookiesAsync();
+        foreach (var name in new[] { "bp_session", "bp_csrf" })
+        {
+            var cookie = cookies.SingleOrDefault(c => c.Name == name);
+            Assert.True(cookie is not null, $"{name} was set; cookies: {string.Join(", ", cookies.Select(c => c.Name))}");
+            Assert.True(cookie.Secure, $"{name} is Secure");
+            Assert.True(cookie.HttpOnly, $"{name} is HttpOnly");
+            Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+        }
+
+        Assert.Equal(string.Empty, await page.EvaluateAsync<string>("() => document.cookie"));
+
+        // The pages keep working with them.
+        await page.GotoAsync("/users");
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Users and API tokens");
     }
 
     private static async Task SignInAsync(IPage page, string name, string password)

@@ -20,8 +20,13 @@ internal sealed class TestBrowser : IAsyncDisposable
 
     public IBrowser Chromium { get; }
 
-    public static async Task<TestBrowser> LaunchAsync()
+    /// <summary>
+    /// Chromium that trusts the appliance's management certificate by its public key's SHA-256 (Chromium's SPKI pin list),
+    /// not by turning certificate checks off.
+    /// </summary>
+    public static async Task<TestBrowser> LaunchAsync(ApplianceProcess appliance)
     {
+        ArgumentNullException.ThrowIfNull(appliance);
         Prerequisites.RequireProgram(ChromiumPath);
         // Expect() polls until its condition holds; the 5 s default is too short for a loaded two-core CI machine.
         Assertions.SetDefaultExpectTimeout(30_000);
@@ -30,7 +35,8 @@ internal sealed class TestBrowser : IAsyncDisposable
         {
             ExecutablePath = ChromiumPath,
             Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--ignore-certificate-errors-spki-list=" + appliance.CertificateSpkiHash()],
         });
         return new TestBrowser(playwright, browser);
     }

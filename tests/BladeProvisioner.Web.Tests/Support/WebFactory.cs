@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using BladeProvisioner.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BladeProvisioner.Web.Tests.Support;
 
@@ -16,7 +17,10 @@ internal sealed class WebFactory(string connectionString) : WebApplicationFactor
 
     public string DataDirectory => _data.Path;
 
-    public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    /// <summary>The UI is HTTPS-only (its cookies are Secure): clients of the test server speak https.</summary>
+    public static Uri BaseUri { get; } = new("https://localhost/");
+
+    public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = BaseUri });
 
     public HttpClient WithToken(string token)
     {
@@ -37,6 +41,7 @@ internal sealed class WebFactory(string connectionString) : WebApplicationFactor
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.ConfigureServices(services => services.AddTransient<IStartupFilter, InProcessListener>());
         builder.UseSetting("ConnectionStrings:Appliance", connectionString);
         builder.UseSetting("Appliance:DataDirectory", _data.Path);
         builder.UseSetting("Appliance:NodeName", "web-test-" + Guid.NewGuid().ToString("N")[..8]);

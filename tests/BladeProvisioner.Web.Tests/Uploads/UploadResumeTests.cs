@@ -26,7 +26,7 @@ public sealed class UploadResumeTests(PostgresServer postgres)
         await using var appliance = new ApplianceProcess(dir.Path, await postgres.CreateEmptyDatabaseAsync("upload"), "--Appliance:NodeName", "upload-test");
         await appliance.StartAsync();
         var pid = appliance.Pid!.Value;
-        using var http = new HttpClient { BaseAddress = appliance.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
+        using var http = appliance.ManagementClient(timeout: Timeout.InfiniteTimeSpan);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", appliance.ApiToken);
 
         var create = await http.PostAsJsonAsync("api/uploads", new { name = "big-upload", operatingSystem = "Pattern OS", bootMode = "Both", length }, ct);

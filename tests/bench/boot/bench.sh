@@ -30,11 +30,12 @@ cleanup
 log "appliance lab up (bplabb)"
 LAB up --no-build > "$BP_LAB_DIR/bench-lab.env"
 TOKEN=$(cat "$BP_LAB_DIR/bplabb/api-token")
-API=http://127.0.0.1:8482
+API=$(sed -n 's/^url=//p' "$BP_LAB_DIR/bench-lab.env")       # https: the management listener
+CERT=$(sed -n 's/^cert_file=//p' "$BP_LAB_DIR/bench-lab.env")  # its generated certificate, trusted as the only CA
 # shellcheck disable=SC2034  # v1 is read as well: the lab env must name both versions
 V1=$(sed -n 's/^image_v1=//p' "$BP_LAB_DIR/bench-lab.env")
 V2=$(sed -n 's/^image_v2=//p' "$BP_LAB_DIR/bench-lab.env")
-api() { curl -sS -f -X "$1" -H "Authorization: Bearer $TOKEN" "$API$2"; }
+api() { curl -sS -f --cacert "$CERT" -X "$1" -H "Authorization: Bearer $TOKEN" "$API$2"; }
 api POST "/api/images/$V2/pause" > /dev/null   # the same image as the stand-in: test-donor v1
 
 # flow NAME: a new blade, the operator picks the image in the menu; prints seconds from the key press to the marker.
