@@ -23,4 +23,7 @@ internal static class DataEventIds
     // Timeline/TimelineWriter
     public const int TimelineRetry = 1301;
     public const int TimelineDropped = 1302;
+
+    // Blades/BladeDirectory
+    public const int EnrolmentRefused = 1401;
 }
