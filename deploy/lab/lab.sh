@@ -272,7 +272,7 @@ blade() {
         mac=$(sed -n 's/^mac=//p' <<< "$info"); bmc=$(sed -n 's/^bmc_address=//p' <<< "$info")
         user=$(sed -n 's/^bmc_user=//p' <<< "$info"); password=$(sed -n 's/^bmc_password=//p' <<< "$info")
         # shellcheck disable=SC2016  # $mac is a jq variable
-        id=$(api GET /api/blades | json --arg mac "$mac" '[.[] | select((.bootMac | ascii_downcase) == $mac) | .id | tostring] | join(" ")')
+        id=$(api GET "/api/blades?q=$mac" | json --arg mac "$mac" '[.[] | select((.bootMac | ascii_downcase) == $mac) | .id | tostring] | join(" ")')
         [ -n "$id" ] || id=$(api POST /api/blades "$(jq -cn --arg mac "$mac" '{bootMac: $mac}')" | json '.id')
         api PATCH "/api/blades/$id" "{\"powerDriver\":\"Ipmi\",\"bmcAddress\":\"$bmc\",\"bmcUsername\":\"$user\",\"bmcPassword\":\"$password\"}" > /dev/null
         echo "blade_id=$id"

@@ -27,4 +27,7 @@ internal static class DataEventIds
     // Security/KeyRingCheck
     public const int KeyRingUnencrypted = 1401;
     public const int KeyRingPlaintextKeys = 1402;
+
+    // Blades/BladeDirectory
+    public const int EnrolmentRefused = 1411;
 }

@@ -80,6 +80,8 @@ public static class DataServiceCollectionExtensions
         services.AddSingleton<TimelineWriter>();
         services.AddSingleton<ITimeline>(sp => sp.GetRequiredService<TimelineWriter>());
         services.AddHostedService(sp => sp.GetRequiredService<TimelineWriter>());
+        services.AddOptions<EnrolmentOptions>().BindConfiguration(EnrolmentOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<EnrolmentGate>();
         services.AddSingleton<IBladeDirectory, BladeDirectory>();
         return builder;
     }

@@ -16,5 +16,6 @@ internal static class JobsEventIds
     public const int SweepFailed = 2102;
     public const int SweepSkipped = 2103;
     public const int RecurringRegistrationFailed = 2104;
+    public const int RetentionSwept = 2105;
     public const int EngineConfigured = 2110;
 }

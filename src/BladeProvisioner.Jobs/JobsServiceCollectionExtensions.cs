@@ -87,9 +87,17 @@ public static class JobsServiceCollectionExtensions
             sp.GetRequiredService<JobService>(),
             sp.GetRequiredService<ApplianceReadiness>(),
             sp.GetRequiredService<ILogger<JobRecoverySweep>>()));
+        services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddTransient(sp => new RetentionSweep(
+            sp.GetRequiredService<NpgsqlDataSource>(),
+            sp.GetRequiredService<ApplianceReadiness>(),
+            sp.GetRequiredService<IOptions<RetentionOptions>>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RetentionSweep>>()));
         services.AddHostedService(sp => new RecurringJobsRegistration(
             sp.GetRequiredService<IRecurringJobManager>(),
             sp.GetRequiredService<IOptions<JobsOptions>>(),
+            sp.GetRequiredService<IOptions<RetentionOptions>>(),
             sp.GetRequiredService<ILogger<RecurringJobsRegistration>>()));
         return builder;
     }

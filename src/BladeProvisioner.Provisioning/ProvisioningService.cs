@@ -67,7 +67,16 @@ public sealed class ProvisioningService(
         }
 
         blade.InitiatorIqn ??= iqns.Initiator(MacAddress.Parse(blade.BootMac));
-        var mutual = volumeOptions.Value.MutualChap;
+        // Mutual CHAP: the blade's own setting, else the appliance's default (on). Each volume gets its own target
+        // account and secret, never the initiator's (iPXE and RFC 3720 §8.2.1 refuse the same secret both ways).
+        var mutual = blade.MutualChap ?? volumeOptions.Value.MutualChap;
+        var initiatorSecret = ChapSecret.Generate();
+        var targetSecret = ChapSecret.Generate();
+        while (targetSecret == initiatorSecret)
+        {
+            targetSecret = ChapSecret.Generate();
+        }
+
         var now = time.GetUtcNow();
         var volume = new BootVolume
         {
@@ -80,9 +89,9 @@ public sealed class ProvisioningService(
             ScsiSerial = ScsiIdentity.NewSerial(blade.Id),
             Wwn = ScsiIdentity.NewWwn(),
             ChapUser = ChapSecret.UserFor(blade.Id),
-            ChapSecretProtected = secrets.Protect(ChapSecret.Generate()),
+            ChapSecretProtected = secrets.Protect(initiatorSecret),
             MutualChapUser = mutual ? ChapSecret.UserFor(blade.Id, mutual: true) : null,
-            MutualChapSecretProtected = mutual ? secrets.Protect(ChapSecret.Generate()) : null,
+            MutualChapSecretProtected = mutual ? secrets.Protect(targetSecret) : null,
             State = BootVolumeState.Pending,
             CreatedAt = now,
         };

@@ -13,4 +13,7 @@ internal sealed record BladeDto(long Id, string BootMac, string? Hostname, strin
 
 internal sealed record ProblemDto(int Status, string Code, string Detail);
 
-internal sealed record VolumeDto(long Id, long BladeId, string BackingPath, long SizeBytes, string TargetIqn, int Lun, string ScsiSerial, string Wwn, string ChapUser, string State);
+internal sealed record VolumeDto(long Id, long BladeId, string BackingPath, long SizeBytes, string TargetIqn, int Lun, string ScsiSerial, string Wwn, string ChapUser, string State)
+{
+    public bool MutualChap { get; init; }
+}

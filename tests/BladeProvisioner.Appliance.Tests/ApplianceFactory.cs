@@ -22,6 +22,9 @@ internal sealed class ApplianceFactory(string connectionString, IReadOnlyDiction
 
     public int PortalPort => _tgt.PortalPort;
 
+    /// <summary>The control port of the appliance's own tgtd (for <c>tgtadm -C</c>).</summary>
+    public int TgtControlPort => _tgt.ControlPort;
+
     /// <summary>What the appliance logged (information and above).</summary>
     public FileLoggerProvider Log { get; } = new(Path.Combine(Path.GetTempPath(), $"bp-api-{Guid.NewGuid():N}.log"));
 

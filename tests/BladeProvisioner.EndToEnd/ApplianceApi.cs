@@ -54,9 +54,9 @@ internal sealed class ApplianceApi : IDisposable
         return response.Content.Headers.ContentLength == 0 ? null : await response.Content.ReadFromJsonAsync<JsonNode>(ct);
     }
 
-    /// <summary>The blade enrolled under this boot MAC, once it has been seen.</summary>
+    /// <summary>The blade enrolled under this boot MAC, once it has been seen (searched for: the list is paged).</summary>
     public async Task<JsonNode?> FindBladeAsync(string mac, CancellationToken ct) =>
-        (await ListAsync("/api/blades", ct)).FirstOrDefault(b => string.Equals((string?)b?["bootMac"], mac, StringComparison.OrdinalIgnoreCase));
+        (await ListAsync("/api/blades?q=" + Uri.EscapeDataString(mac.ToLowerInvariant()), ct)).FirstOrDefault(b => string.Equals((string?)b?["bootMac"], mac, StringComparison.OrdinalIgnoreCase));
 
     public async Task<JsonNode> WaitForBladeAsync(string mac, TimeSpan timeout, CancellationToken ct)
     {

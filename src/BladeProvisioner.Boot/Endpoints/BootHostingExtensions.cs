@@ -16,6 +16,9 @@ public static class BootHostingExtensions
         builder.Services.TryAddSingleton<BootMetrics>();
         builder.Services.TryAddSingleton<BootConversation>();
         builder.Services.TryAddSingleton<IBootScriptPreview>(sp => sp.GetRequiredService<BootConversation>());
+
+        // Before the API's handler (AddWebApi registers it later): a refused enrolment is a script, not a 500.
+        builder.Services.AddExceptionHandler<BootExceptionHandler>();
         return builder;
     }
 }

@@ -7,6 +7,7 @@ namespace BladeProvisioner.Core.Blades;
 public interface IBladeDirectory
 {
     /// <summary>Finds the blade by MAC, enrolling it as Discovered if it is new, and records what was seen.</summary>
+    /// <exception cref="EnrolmentRefusedException">The MAC is new and enrolment is over its ceiling or its source's rate.</exception>
     ValueTask<BladeBootProfile> SightAsync(BladeSighting sighting, CancellationToken cancellationToken);
 
     /// <summary>The blade's profile if it is known; null otherwise. Enrols nothing.</summary>

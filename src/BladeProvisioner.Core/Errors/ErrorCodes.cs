@@ -5,6 +5,9 @@ public static class ErrorCodes
 {
     public const string Internal = "INTERNAL_ERROR";
     public const string ValidationFailed = "VALIDATION_FAILED";
+
+    /// <summary>A list's <c>limit</c>, <c>offset</c> or cursor is not a number in range.</summary>
+    public const string InvalidPage = "INVALID_PAGE";
     public const string NotReady = "APPLIANCE_NOT_READY";
 
     // Framework-made problems (unknown route, wrong method, wrong content type) get a code too.

@@ -46,8 +46,21 @@ public sealed class Blade
     /// <summary>BMC password, protected by <see cref="Security.ISecretProtector"/>; never plain text at rest.</summary>
     public string? BmcSecretProtected { get; set; }
 
+    /// <summary>
+    /// Mutual CHAP for this blade's next volume: null follows <c>Storage:Volumes:MutualChap</c> (on by default); false for
+    /// an initiator that cannot authenticate the target.
+    /// </summary>
+    public bool? MutualChap { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset LastSeenAt { get; set; }
+
+    /// <summary>
+    /// When an admin or operator first acted on the blade through the API (registered, edited, provisioned,
+    /// decommissioned). Null: only boot traffic has met it, and while Discovered it counts against
+    /// <c>Enrolment:MaxUnclaimedBlades</c>.
+    /// </summary>
+    public DateTimeOffset? ClaimedAt { get; set; }
 
     /// <summary>Optimistic concurrency token (PostgreSQL xmin).</summary>
     public uint RowVersion { get; set; }

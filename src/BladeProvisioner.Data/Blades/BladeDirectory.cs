@@ -3,6 +3,7 @@ using BladeProvisioner.Core.Blades;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Naming;
 using BladeProvisioner.Core.Timeline;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -13,10 +14,29 @@ namespace BladeProvisioner.Data.Blades;
 /// record. A new blade gets a host name (<c>blade-&lt;id&gt;</c>) and a generated initiator IQN at once.
 /// One boot sights a blade several times (DISCOVER and REQUEST from the firmware, again from iPXE): a sighting that
 /// repeats the last one written for that MAC within <see cref="RepeatWindow"/> only reads the record.
+/// A new MAC is enrolled only within its source's rate and below the ceiling on unclaimed blades
+/// (<see cref="EnrolmentOptions"/>); the ceiling is checked and the row inserted under one advisory lock, so nodes
+/// sharing the database cannot overshoot it together.
 /// </summary>
-internal sealed class BladeDirectory(NpgsqlDataSource dataSource, IqnFactory iqns, ITimeline timeline, TimeProvider time) : IBladeDirectory
+internal sealed partial class BladeDirectory(
+    NpgsqlDataSource dataSource, IqnFactory iqns, ITimeline timeline, TimeProvider time, EnrolmentGate gate, ILogger<BladeDirectory> logger) : IBladeDirectory
 {
     private static readonly TimeSpan RepeatWindow = TimeSpan.FromSeconds(15);
+
+    /// <summary>The repeat cache is trimmed of entries older than <see cref="RepeatWindow"/> past this size.</summary>
+    private const int RepeatCacheTrimAt = 4096;
+
+    /// <summary>Advisory lock key of new-blade enrolment ("BPEN").</summary>
+    private const long EnrolmentLockKey = 0x4250454E;
+
+    /// <summary>
+    /// Run after the lock is held, as a statement of its own: a statement's snapshot is taken when it starts, so a count
+    /// in the statement that waits for the lock would miss the rows the previous holder inserted.
+    /// </summary>
+    private const string CeilingSql = """
+        SELECT EXISTS (SELECT 1 FROM blades WHERE boot_mac = $1),
+               (SELECT count(*) FROM blades WHERE state = 'Discovered' AND claimed_at IS NULL)
+        """;
 
     private readonly ConcurrentDictionary<string, (BladeSighting Sighting, DateTimeOffset At)> _written = new(StringComparer.Ordinal);
 
@@ -64,7 +84,20 @@ internal sealed class BladeDirectory(NpgsqlDataSource dataSource, IqnFactory iqn
             return known;
         }
 
+        bool isKnown = _written.ContainsKey(mac) || await FindAsync(mac, cancellationToken) is not null;
+        if (!isKnown && !gate.TryTake(EnrolmentGate.SourceOf(sighting), now))
+        {
+            throw Refuse(EnrolmentRefusedException.RateLimit, sighting, mac, now);
+        }
+
         await using var conn = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = isKnown ? null : await conn.BeginTransactionAsync(cancellationToken);
+        if (tx is not null && !await BelowCeilingAsync(conn, mac, cancellationToken))
+        {
+            await tx.RollbackAsync(cancellationToken);
+            throw Refuse(EnrolmentRefusedException.CapLimit, sighting, mac, now);
+        }
+
         if (Trim(sighting.RelayRemoteId) is { } chassis && Trim(sighting.RelayCircuitId) is { } slot)
         {
             await VacateAsync(conn, chassis, slot, mac, now, cancellationToken);
@@ -109,7 +142,12 @@ internal sealed class BladeDirectory(NpgsqlDataSource dataSource, IqnFactory iqn
             hostname = (string?)await name.ExecuteScalarAsync(cancellationToken) ?? hostname;
         }
 
-        _written[mac] = (seen, now);
+        if (tx is not null)
+        {
+            await tx.CommitAsync(cancellationToken);
+        }
+
+        Remember(mac, seen, now);
         if (inserted)
         {
             timeline.Record(new TimelineRecord(sighting.Source, "blade.enrolled", $"New blade {mac} enrolled as {hostname}")
@@ -129,6 +167,69 @@ internal sealed class BladeDirectory(NpgsqlDataSource dataSource, IqnFactory iqn
 
         return new BladeBootProfile(id, mac, state, hostname, loader, inserted);
     }
+
+    /// <summary>Under the enrolment lock (held to the end of the transaction): true when the MAC may be inserted.</summary>
+    private async Task<bool> BelowCeilingAsync(NpgsqlConnection conn, string mac, CancellationToken ct)
+    {
+        await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock($1)", conn))
+        {
+            lockCmd.Parameters.Add(new NpgsqlParameter<long> { TypedValue = EnrolmentLockKey });
+            await lockCmd.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var cmd = new NpgsqlCommand(CeilingSql, conn);
+        cmd.Parameters.Add(new NpgsqlParameter<string> { TypedValue = mac });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return r.GetBoolean(0) || r.GetInt64(1) < gate.MaxUnclaimed;
+    }
+
+    private EnrolmentRefusedException Refuse(string limit, BladeSighting sighting, string mac, DateTimeOffset now)
+    {
+        var source = EnrolmentGate.SourceOf(sighting);
+        if (gate.Refused(limit, now) is { } report)
+        {
+            var since = report.Since is { } s ? $" since {s:u}" : string.Empty;
+            LogRefused(logger, since, report.Cap, report.Rate, mac, source);
+            var summary = $"New MACs not enrolled{since}: {report.Cap} over the unclaimed-blade ceiling, {report.Rate} over their source's rate; last {mac} from {source}";
+            timeline.Record(new TimelineRecord("enrolment", "enrolment.refused", summary)
+            {
+                At = now,
+                Details = new Dictionary<string, object?>
+                {
+                    ["cap"] = report.Cap,
+                    ["rate"] = report.Rate,
+                    ["since"] = report.Since,
+                    ["lastMac"] = mac,
+                    ["lastSource"] = source,
+                    ["maxUnclaimedBlades"] = gate.MaxUnclaimed,
+                },
+            });
+        }
+
+        return new EnrolmentRefusedException(limit, limit == EnrolmentRefusedException.CapLimit
+            ? $"The appliance enrols no more new blades: {gate.MaxUnclaimed} unclaimed blades are waiting for an admin (Enrolment:MaxUnclaimedBlades)."
+            : $"Too many new blades from {source} this minute (Enrolment:PerSourcePerMinute); try again shortly.");
+    }
+
+    private void Remember(string mac, BladeSighting seen, DateTimeOffset now)
+    {
+        _written[mac] = (seen, now);
+        if (_written.Count > RepeatCacheTrimAt)
+        {
+            foreach (var (key, entry) in _written)
+            {
+                if (now - entry.At >= RepeatWindow)
+                {
+                    _written.TryRemove(key, out _);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = DataEventIds.EnrolmentRefused, Level = LogLevel.Warning,
+        Message = "New MACs not enrolled{Since}: {Cap} over the unclaimed-blade ceiling, {Rate} over their source's rate; last {Mac} from {Source}")]
+    private static partial void LogRefused(ILogger logger, string since, int cap, int rate, string mac, string source);
 
     private async Task VacateAsync(NpgsqlConnection conn, string chassis, string slot, string mac, DateTimeOffset now, CancellationToken ct)
     {

@@ -14,6 +14,9 @@ public sealed class VolumeOptions
     [Range(1, 1 << 20)]
     public int RoundUpMiB { get; set; } = 1;
 
-    /// <summary>Mutual CHAP (the target proves itself to the initiator too) for new volumes.</summary>
-    public bool MutualChap { get; set; }
+    /// <summary>
+    /// Mutual CHAP (the target proves itself to the initiator too) for new volumes of blades that do not say otherwise
+    /// (<c>blades.mutual_chap</c>). On: iPXE and open-iscsi (iBFT) both authenticate the target.
+    /// </summary>
+    public bool MutualChap { get; set; } = true;
 }

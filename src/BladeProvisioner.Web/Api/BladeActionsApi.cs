@@ -24,7 +24,7 @@ internal static class BladeActionsApi
     }
 
     private static async Task<Accepted<ProvisionStarted>> ProvisionAsync(
-        long id, ProvisionBody body, ProvisioningService provisioning, HttpContext http, CancellationToken ct)
+        long id, ProvisionBody body, ProvisioningService provisioning, IDbContextFactory<ApplianceDbContext> contexts, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (body.ImageId is not { } imageId)
         {
@@ -37,12 +37,15 @@ internal static class BladeActionsApi
         }
 
         var (volume, job) = await provisioning.ProvisionAsync(id, imageId, body.SizeBytes, Actor.Of(http), ct);
+        await BladeClaims.ClaimAsync(contexts, id, time, ct);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", new ProvisionStarted(VolumeView.From(volume), JobView.From(job)));
     }
 
-    private static async Task<Accepted<JobView>> DecommissionAsync(long id, ProvisioningService provisioning, HttpContext http, CancellationToken ct)
+    private static async Task<Accepted<JobView>> DecommissionAsync(
+        long id, ProvisioningService provisioning, IDbContextFactory<ApplianceDbContext> contexts, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         var job = await provisioning.DecommissionAsync(id, Actor.Of(http), ct);
+        await BladeClaims.ClaimAsync(contexts, id, time, ct);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", JobView.From(job));
     }
 

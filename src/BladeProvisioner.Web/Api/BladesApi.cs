@@ -26,11 +26,34 @@ internal static partial class BladesApi
         g.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteBlade");
     }
 
-    private static async Task<Ok<List<BladeView>>> ListAsync(
-        IDbContextFactory<ApplianceDbContext> contexts, BladeState? state, string? q, CancellationToken ct)
+    /// <summary>
+    /// One page, in location order: <c>limit</c> (default <see cref="BladeQueries.DefaultPageSize"/>, at most
+    /// <see cref="BladeQueries.MaxPageSize"/>) from <c>offset</c>; <c>X-Total-Count</c> counts every match and
+    /// <c>Link: rel="next"</c> names the next page while there is one.
+    /// </summary>
+    private static async Task<Results<Ok<List<BladeView>>, ProblemHttpResult>> ListAsync(
+        IDbContextFactory<ApplianceDbContext> contexts, BladeState? state, string? q, string? limit, string? offset, HttpContext http, CancellationToken ct)
     {
+        if (!Paging.TryParse(limit, "limit", 1, BladeQueries.MaxPageSize, BladeQueries.DefaultPageSize, out var take, out var problem)
+            || !Paging.TryParse(offset, "offset", 0, BladeQueries.MaxOffset, 0, out var skip, out problem))
+        {
+            return problem!;
+        }
+
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var blades = await db.Blades.AsNoTracking().Filter(state, q).ToListAsync(ct);
+        var query = db.Blades.AsNoTracking().Filter(state, q);
+        var total = await query.CountAsync(ct);
+        var blades = await query.Skip((int)skip).Take((int)take).ToListAsync(ct);
+        http.Response.Headers["X-Total-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (skip + blades.Count < total && blades.Count == take)
+        {
+            Paging.SetNext(http, new Dictionary<string, string?>
+            {
+                ["limit"] = take.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["offset"] = (skip + take).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+        }
+
         return TypedResults.Ok(blades.Select(BladeView.From).ToList());
     }
 
@@ -79,6 +102,7 @@ internal static partial class BladesApi
             CreatedAt = now,
             LastSeenAt = now,
             StateChangedAt = now,
+            ClaimedAt = now,
         };
         db.Blades.Add(blade);
         await db.SaveChangesAsync(ct);
@@ -94,7 +118,7 @@ internal static partial class BladesApi
 
     private static async Task<Results<Ok<BladeView>, ProblemHttpResult>> UpdateAsync(
         long id, UpdateBladeRequest body, IDbContextFactory<ApplianceDbContext> contexts, ISecretProtector secrets, ITimeline timeline,
-        HttpContext http, CancellationToken ct)
+        TimeProvider time, HttpContext http, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var blade = await db.Blades.SingleOrDefaultAsync(b => b.Id == id, ct);
@@ -186,6 +210,18 @@ internal static partial class BladesApi
             changed.Add("BMC password");
         }
 
+        if (body.FollowDefaultMutualChap == true)
+        {
+            blade.MutualChap = null;
+            changed.Add("mutual CHAP: appliance default");
+        }
+        else if (body.MutualChap is { } mutual)
+        {
+            blade.MutualChap = mutual;
+            changed.Add(mutual ? "mutual CHAP on" : "mutual CHAP off");
+        }
+
+        blade.ClaimedAt ??= time.GetUtcNow();
         await db.SaveChangesAsync(ct);
         if (changed.Count > 0)
         {

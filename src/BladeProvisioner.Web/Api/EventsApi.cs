@@ -1,5 +1,4 @@
 using BladeProvisioner.Data;
-using BladeProvisioner.Web.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -13,14 +12,22 @@ internal static class EventsApi
         g.MapGet("/", ListAsync).WithName("ListEvents");
     }
 
-    /// <summary>Newest first. <c>bladeId</c> gives a blade's timeline; <c>kind</c> matches a prefix (<c>dhcp.</c>, <c>job.</c>).</summary>
+    private const int DefaultLimit = 200;
+    private const int MaxLimit = 5000;
+
+    /// <summary>
+    /// Newest first. <c>bladeId</c> gives a blade's timeline; <c>kind</c> matches a prefix (<c>dhcp.</c>, <c>job.</c>).
+    /// Keyset pages: <c>limit</c> (default 200, at most 5000) events with ids below <c>beforeId</c>; a full page has a
+    /// <c>Link: rel="next"</c> to the one after it.
+    /// </summary>
     private static async Task<Results<Ok<List<EventView>>, ProblemHttpResult>> ListAsync(
         IDbContextFactory<ApplianceDbContext> contexts, long? bladeId, long? jobId, long? imageId, string? kind, DateTimeOffset? since,
-        long? beforeId, int? limit, CancellationToken ct)
+        string? beforeId, string? limit, HttpContext http, CancellationToken ct)
     {
-        if (limit is < 1 or > 5000)
+        if (!Paging.TryParse(limit, "limit", 1, MaxLimit, DefaultLimit, out var take, out var problem)
+            || !Paging.TryParse(beforeId, "beforeId", 1, long.MaxValue, long.MaxValue, out var before, out problem))
         {
-            return ApiProblems.Invalid("limit must be between 1 and 5000.");
+            return problem!;
         }
 
         await using var db = await contexts.CreateDbContextAsync(ct);
@@ -52,10 +59,14 @@ internal static class EventsApi
 
         if (beforeId is not null)
         {
-            query = query.Where(e => e.Id < beforeId);
+            query = query.Where(e => e.Id < before);
         }
 
-        var events = await query.OrderByDescending(e => e.Id).Take(limit ?? 200).ToListAsync(ct);
+        var events = await query.OrderByDescending(e => e.Id).Take((int)take).ToListAsync(ct);
+        if (events.Count == take)
+        {
+            Paging.SetNext(http, new Dictionary<string, string?> { ["beforeId"] = events[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        }
         return TypedResults.Ok(events.Select(EventView.From).ToList());
     }
 }

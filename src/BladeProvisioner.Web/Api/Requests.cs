@@ -8,6 +8,12 @@ internal sealed record CreateBladeRequest(string? BootMac, string? Hostname, str
 /// <summary>Changes to a blade. Absent fields are left as they are.</summary>
 internal sealed record UpdateBladeRequest(
     string? Hostname, string? Chassis, string? Slot, long? AssignedImageId, bool? ClearAssignedImage, UefiLoader? UefiLoader,
-    PowerDriverKind? PowerDriver, string? BmcAddress, string? BmcUsername, string? BmcPassword, string? InitiatorIqn);
+    PowerDriverKind? PowerDriver, string? BmcAddress, string? BmcUsername, string? BmcPassword, string? InitiatorIqn)
+{
+    /// <summary>Mutual CHAP for the blade's next volume: true or false; <see cref="FollowDefaultMutualChap"/> returns it to the appliance default.</summary>
+    public bool? MutualChap { get; init; }
+
+    public bool? FollowDefaultMutualChap { get; init; }
+}
 
 internal sealed record ImportImageBody(string? Name, string? OperatingSystem, BootMode? BootMode, string? Path, string? Notes);

@@ -8,12 +8,13 @@ internal sealed record BladeView(
     long Id, string BootMac, Guid? SmbiosUuid, string? Serial, string? Manufacturer, string? Product, BootPlatform Platform,
     int? ClientArchitecture, string? Chassis, string? Slot, string? LocationSource, string? Hostname, string? InitiatorIqn,
     BladeState State, DateTimeOffset StateChangedAt, long? AssignedImageId, UefiLoader UefiLoader, PowerDriverKind PowerDriver,
-    string? BmcAddress, string? BmcUsername, bool HasBmcPassword, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt)
+    string? BmcAddress, string? BmcUsername, bool HasBmcPassword, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, bool? MutualChap,
+    DateTimeOffset? ClaimedAt)
 {
     public static BladeView From(Blade b) => new(
         b.Id, b.BootMac, b.SmbiosUuid, b.Serial, b.Manufacturer, b.Product, b.Platform, b.ClientArchitecture, b.Chassis, b.Slot,
         b.LocationSource, b.Hostname, b.InitiatorIqn, b.State, b.StateChangedAt, b.AssignedImageId, b.UefiLoader, b.PowerDriver,
-        b.BmcAddress, b.BmcUsername, b.BmcSecretProtected is not null, b.CreatedAt, b.LastSeenAt);
+        b.BmcAddress, b.BmcUsername, b.BmcSecretProtected is not null, b.CreatedAt, b.LastSeenAt, b.MutualChap, b.ClaimedAt);
 }
 
 internal sealed record ImageView(

@@ -75,6 +75,14 @@ public sealed class BrowserTests(PostgresServer postgres)
             await page.ClickAsync("#assign-button");
             await Expect(page.Locator("#assigned")).ToHaveTextAsync("tiny-os v1");
             await Expect(page.Locator("#mapping")).ToContainTextAsync(Mac);
+
+            // Mutual CHAP follows the appliance default (on) until the blade is given its own setting.
+            await Expect(page.Locator("#mutual-chap-setting")).ToHaveTextAsync("appliance default (on)");
+            await page.ClickAsync("#mutual-chap-off");
+            await Expect(page.Locator("#mutual-chap-setting")).ToHaveTextAsync("off");
+            Assert.False((await appliance.GetAsync<JsonElement>($"api/blades/{bladeId}")).GetProperty("mutualChap").GetBoolean());
+            await page.ClickAsync("#mutual-chap-default");
+            await Expect(page.Locator("#mutual-chap-setting")).ToHaveTextAsync("appliance default (on)");
             await ScreenshotAsync(page, "blade.png");
 
             // A zero-touch rule for a slot no blade has reported yet: added, listed, answered by the API, deleted.
@@ -125,6 +133,37 @@ public sealed class BrowserTests(PostgresServer postgres)
             TestContext.Current.TestOutputHelper?.WriteLine(appliance.Log());
             throw;
         }
+    }
+
+    [Fact]
+    public async Task TheBladesPageShowsOnePageAtATimeWithNextAndPrevious()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("bp-ui-pages");
+        await using var appliance = new ApplianceProcess(dir.Path, await postgres.CreateEmptyDatabaseAsync("ui_pages"), "--Appliance:NodeName", "ui-pages");
+        await appliance.StartAsync();
+        await CreateUserAsync(appliance, "alice", "admin", AdminPassword, ct);
+        for (int i = 1; i <= 3; i++)
+        {
+            using var created = await appliance.Http.PostAsJsonAsync("api/blades", new { bootMac = $"52:54:00:aa:09:0{i}", chassis = "pg", slot = $"{i}" }, ct);
+            created.EnsureSuccessStatusCode();
+        }
+
+        await using var browser = await TestBrowser.LaunchAsync();
+        var page = await browser.NewPageAsync(appliance.BaseAddress);
+        await page.GotoAsync("/login");
+        await SignInAsync(page, "alice", AdminPassword);
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Dashboard");
+        await page.GotoAsync("/blades?limit=2");
+        await Expect(page.Locator("#blades tr[data-blade]")).ToHaveCountAsync(2);
+        await Expect(page.Locator("#blade-pages")).ToContainTextAsync("Blades 1–2 of 3");
+        await Expect(page.Locator("#blades-prev")).ToHaveCountAsync(0);
+        await page.ClickAsync("#blades-next");
+        await Expect(page.Locator("#blades tr[data-blade]")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#blades")).ToContainTextAsync("52:54:00:aa:09:03");
+        await Expect(page.Locator("#blades-next")).ToHaveCountAsync(0);
+        await page.ClickAsync("#blades-prev");
+        await Expect(page.Locator("#blades")).ToContainTextAsync("52:54:00:aa:09:01");
     }
 
     [Fact]

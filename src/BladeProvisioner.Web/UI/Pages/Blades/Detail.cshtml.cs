@@ -1,6 +1,7 @@
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Data;
 using BladeProvisioner.Storage.Targets;
+using BladeProvisioner.Storage.Volumes;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -9,7 +10,8 @@ using Microsoft.Extensions.Options;
 namespace BladeProvisioner.Web.UI.Pages.Blades;
 
 internal sealed class BladeDetailModel(
-    IDbContextFactory<ApplianceDbContext> contexts, ITargetDriver targets, IOptions<TargetsOptions> targetOptions, TimeProvider time) : PageModel
+    IDbContextFactory<ApplianceDbContext> contexts, ITargetDriver targets, IOptions<TargetsOptions> targetOptions, IOptions<VolumeOptions> volumeOptions,
+    TimeProvider time) : PageModel
 {
     public Blade? Blade { get; private set; }
     public BootVolume? Volume { get; private set; }
@@ -23,6 +25,9 @@ internal sealed class BladeDetailModel(
     public IReadOnlyList<Job> Jobs { get; private set; } = [];
     public IReadOnlyList<Event> Events { get; private set; } = [];
     public DateTimeOffset Now { get; private set; }
+
+    /// <summary>The appliance default for blades without their own mutual CHAP setting (<c>Storage:Volumes:MutualChap</c>).</summary>
+    public bool DefaultMutualChap => volumeOptions.Value.MutualChap;
 
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct)
     {

@@ -15,13 +15,22 @@ internal sealed class BladesModel(IDbContextFactory<ApplianceDbContext> contexts
     public IReadOnlyList<ZeroTouchRule> Rules { get; private set; } = [];
     public IReadOnlyDictionary<long, DonorImage> Images { get; private set; } = new Dictionary<long, DonorImage>();
 
-    public async Task OnGetAsync(string? q, BladeState? state, CancellationToken ct)
+    /// <summary>The page shown: the API's paging (<see cref="BladeQueries"/>), <see cref="Limit"/> rows from <see cref="Offset"/>.</summary>
+    public int Offset { get; private set; }
+    public int Limit { get; private set; }
+    public int Total { get; private set; }
+
+    public async Task OnGetAsync(string? q, BladeState? state, int? offset, int? limit, CancellationToken ct)
     {
         Q = q;
         State = state;
         Now = time.GetUtcNow();
+        Limit = Math.Clamp(limit ?? BladeQueries.DefaultPageSize, 1, BladeQueries.MaxPageSize);
+        Offset = Math.Clamp(offset ?? 0, 0, BladeQueries.MaxOffset);
         await using var db = await contexts.CreateDbContextAsync(ct);
-        var blades = await db.Blades.AsNoTracking().Filter(state, q).Take(2000).ToListAsync(ct);
+        var filtered = db.Blades.AsNoTracking().Filter(state, q);
+        Total = await filtered.CountAsync(ct);
+        var blades = await filtered.Skip(Offset).Take(Limit).ToListAsync(ct);
         var ids = blades.Select(b => b.Id).ToList();
         var volumes = (await db.BootVolumes.AsNoTracking().Where(v => ids.Contains(v.BladeId)).ToListAsync(ct))
             .GroupBy(v => v.BladeId).ToDictionary(g => g.Key, g => g.OrderByDescending(v => v.Id).First());
