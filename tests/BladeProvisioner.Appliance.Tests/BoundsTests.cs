@@ -32,7 +32,7 @@ public sealed partial class BoundsTests(PostgresServer postgres)
         using var api = factory.CreateClient();
         using var ipxe = new HttpClient { BaseAddress = api.BaseAddress };
 
-        using (var first = await ipxe.GetAsync("/boot/blade?mac=52-54-00-d0-00-00&platform=pcbios", ct))
+        using (var first = await ipxe.GetAsync(await TestBoot.IdentifyPathAsync(factory.Services, "52-54-00-d0-00-00", "platform=pcbios"), ct))
         {
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         }
@@ -41,7 +41,7 @@ public sealed partial class BoundsTests(PostgresServer postgres)
         string? refusal = null;
         for (int i = 1; i <= 40; i++)
         {
-            using var r = await ipxe.GetAsync($"/boot/blade?mac=52-54-00-d0-01-{i:x2}&platform=pcbios", ct);
+            using var r = await ipxe.GetAsync(await TestBoot.IdentifyPathAsync(factory.Services, $"52-54-00-d0-01-{i:x2}", "platform=pcbios"), ct);
             statuses.Add(r.StatusCode);
             if (r.StatusCode == HttpStatusCode.ServiceUnavailable)
             {
@@ -59,7 +59,7 @@ public sealed partial class BoundsTests(PostgresServer postgres)
         }
 
         // The blade it already knew still gets its menu.
-        using (var known = await ipxe.GetAsync("/boot/blade?mac=52-54-00-d0-00-00&platform=pcbios", ct))
+        using (var known = await ipxe.GetAsync(await TestBoot.IdentifyPathAsync(factory.Services, "52-54-00-d0-00-00", "platform=pcbios"), ct))
         {
             Assert.Equal(HttpStatusCode.OK, known.StatusCode);
             Assert.Contains("menu", await known.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);

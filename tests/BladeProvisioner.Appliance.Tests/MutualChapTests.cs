@@ -35,14 +35,13 @@ public sealed partial class MutualChapTests(PostgresServer postgres)
         var image = await TestImages.ImportAsync(api, factory, "mutual-image", "Bios", ct);
 
         // The blade enrols, is leased 127.0.0.1 and chooses the image at its menu, as at a console.
-        var menu = await ipxe.GetStringAsync($"/boot/blade?mac={Mac.Replace(':', '-')}&platform=pcbios&buildarch=i386", ct);
+        var menu = await ipxe.GetStringAsync(await TestBoot.IdentifyPathAsync(factory.Services, Mac.Replace(':', '-'), "platform=pcbios&buildarch=i386"), ct);
         var blade = (await api.GetFromJsonAsync<List<BladeDto>>("/api/blades", JsonDefaults.Options, ct))!.Single();
-        await TestLeases.BindAsync(cs, Mac, "127.0.0.1", ct);
         var choose = ChooseLink().Matches(menu).Single(m => m.Groups["image"].Value == image.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await ipxe.GetStringAsync(choose.Value, ct);
         await WaitProvisionedAsync(api, blade.Id, ct);
 
-        var sanboot = await ipxe.GetStringAsync($"/boot/blade?mac={Mac}&platform=pcbios&buildarch=i386", ct);
+        var sanboot = await ipxe.GetStringAsync(await TestBoot.IdentifyPathAsync(factory.Services, Mac, "platform=pcbios&buildarch=i386"), ct);
         var secret = Setting(sanboot, "password");
         var mutualUser = Setting(sanboot, "reverse-username");
         var mutualSecret = Setting(sanboot, "reverse-password");

@@ -197,6 +197,11 @@ internal sealed partial class DhcpServer
                 },
                 cancellationToken);
         }
+        catch (EnrolmentRefusedException)
+        {
+            // Over the enrolment ceiling or rate: the directory counts and reports it; answered without a profile.
+            return null;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             DhcpLog.DirectoryFailed(_logger, mac, ex);

@@ -149,7 +149,7 @@ public sealed class BrowserTests(PostgresServer postgres)
             created.EnsureSuccessStatusCode();
         }
 
-        await using var browser = await TestBrowser.LaunchAsync();
+        await using var browser = await TestBrowser.LaunchAsync(appliance);
         var page = await browser.NewPageAsync(appliance.BaseAddress);
         await page.GotoAsync("/login");
         await SignInAsync(page, "alice", AdminPassword);
