@@ -56,7 +56,7 @@ start() {
     local h; h=$(printf '%s' "$NS/$name" | md5sum)
     [ -n "$mac" ] || mac=$(printf '52:54:00:%s:%s:%s' "${h:0:2}" "${h:2:2}" "${h:4:2}")
     local uuid="${h:0:8}-${h:8:4}-4${h:13:3}-a${h:17:3}-${h:20:12}"
-    local tap=tap$idx bmc_ip=$BMC_NET.$((9 + idx)) vm_port=$((9100 + idx))
+    local tap=tap$idx bmc_ip=$BMC_NET.$((BMC_BASE + 9 + idx)) vm_port=$((9100 + idx))
 
     rm -rf "$B"; mkdir -p "$B/ipmi-state"
     echo "$idx" > "$B/index"
@@ -65,7 +65,7 @@ start() {
     trap 'rc=$?; [ $rc -eq 0 ] || { echo "blade: start failed, cleaning up" >&2; stop "$name" >/dev/null 2>&1; }; exit $rc' EXIT
     ip -n "$NS" tuntap add dev "$tap" mode tap
     ip -n "$NS" link set "$tap" master "$BRIDGE" up
-    ip -n "$NS" addr add "$bmc_ip/24" dev "$BMC_IF"
+    ip -n "$NS" addr add "$bmc_ip/$PREFIX" dev "$BMC_IF"
 
     local nic fw nic_model
     if [ "$firmware" = uefi ]; then
@@ -158,7 +158,7 @@ stop() {
     ip=$(sed -n 's/^bmc_address=//p' "$B/info" 2>/dev/null || true)
     if ns_exists; then
         [ -z "$tap" ] || ip -n "$NS" link del "$tap" 2>/dev/null || true
-        [ -z "$ip" ] || ip -n "$NS" addr del "$ip/24" dev "$BMC_IF" 2>/dev/null || true
+        [ -z "$ip" ] || ip -n "$NS" addr del "$ip/$PREFIX" dev "$BMC_IF" 2>/dev/null || true
     fi
     rm -f "$B/index" "$B/ipmi_sim.pid" "$B/qemu.pid" "$B/qmp.sock"
     echo "blade: $name stopped" >&2

@@ -3,6 +3,9 @@
 #   BP_LAB_NS       network namespace of the virtual chassis (default bplab)
 #   BP_LAB_NET      chassis network, first three octets of a /24 (default 10.99.0); server is .1
 #   BP_LAB_BMC_NET  BMC network, /24 (default 10.99.1); the host/server side is .1, BMCs .10 up
+#   BP_LAB_PREFIX   prefix length of both networks (default 24); with 25 the two can share one /24:
+#   BP_LAB_BMC_BASE added to every BMC host number (default 0; 128 puts the BMCs in the upper /25)
+#   BP_LAB_BRIDGE   the chassis bridge inside the namespace (default br0)
 #   BP_LAB_MODE     host: the server side lives in the ROOT namespace on veth <ns>-h / <ns>-m
 #                         (the appliance runs on the host, its UI stays on 127.0.0.1)
 #                   ns:   the server address sits on the bridge inside the namespace (stand-ins)
@@ -19,10 +22,13 @@ MODE=${BP_LAB_MODE:-host}
 STATE=$LAB_DIR/$NS
 HOST_IF=$NS-h      # root-namespace end of the chassis veth (host mode)
 MGMT_IF=$NS-m      # root-namespace end of the BMC veth (host mode)
-BRIDGE=br0
+PREFIX=${BP_LAB_PREFIX:-24}
+BMC_BASE=${BP_LAB_BMC_BASE:-0}
+BMC_SERVER=$BMC_NET.$((BMC_BASE + 1))
+BRIDGE=${BP_LAB_BRIDGE:-br0}
 BMC_IF=bmc0
 
-case "$NS" in bplab*) ;; *) echo "lab: namespace '$NS' must start with bplab" >&2; exit 2 ;; esac
+case "$NS" in bplab*|bpproxy*) ;; *) echo "lab: namespace '$NS' must start with bplab or bpproxy" >&2; exit 2 ;; esac
 case "$NET.$BMC_NET" in 10.99.*.10.99.*) ;; *) echo "lab: networks must be inside 10.99.0.0/16" >&2; exit 2 ;; esac
 [ ${#HOST_IF} -le 15 ] || { echo "lab: namespace name '$NS' too long for interface names" >&2; exit 2; }
 

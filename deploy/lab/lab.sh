@@ -14,7 +14,9 @@
 #   lab.sh env                            key=value lines for scripts and tests (url, token, data, ...)
 #
 # Settings: BP_LAB_PORT (UI/API HTTPS port on 127.0.0.1, default 8480), BP_LAB_KEEP_DATA=1 (keep the appliance's
-# database, images and volumes across down/up), plus net.sh's BP_LAB_NS/BP_LAB_NET/BP_LAB_BMC_NET.
+# database, images and volumes across down/up), BP_LAB_DHCP_MODE=proxy (the appliance runs Dhcp:Mode=Proxy and
+# leaves addresses to another DHCP server on the chassis) or external (no DHCP of its own, Boot:RequireDhcpTicket=
+# false: the other server also hands out the boot URL), plus common.sh's BP_LAB_NS/BP_LAB_NET/BP_LAB_BMC_NET/...
 # Runtime state: $BP_LAB_DIR/<ns>/ (default <repo>/.lab/bplab/): appliance.log, appliance/ (data), lab.env.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -24,6 +26,7 @@ SERVER=$NET.1
 APPLIANCE_DLL=${BP_LAB_APPLIANCE_DLL:-$LAB_REPO/src/BladeProvisioner.Appliance/bin/${BP_CONFIGURATION:-Debug}/net10.0/BladeProvisioner.Appliance.dll}
 DATA=$STATE/appliance
 ENV_FILE=$STATE/lab.env
+DHCP_MODE=${BP_LAB_DHCP_MODE:-server}   # proxy | external: a site DHCP server (not the lab's) hands out the addresses
 TGT_CONTROL_PORT=${BP_LAB_TGT_CONTROL_PORT:-7712}   # tgtd's control socket is a host-wide file: a port of its own
 IMAGE_NAME=test-donor
 # The management listener is HTTPS with the certificate the appliance generates in its data directory: curl trusts
@@ -88,11 +91,6 @@ start_appliance() {
         "--Dhcp:Enabled=true"
         "--Dhcp:Interfaces:0:Name=$HOST_IF"
         "--Dhcp:Interfaces:0:ServerAddress=$SERVER"
-        "--Dhcp:Scopes:0:Name=chassis"
-        "--Dhcp:Scopes:0:Subnet=$NET.0/24"
-        "--Dhcp:Scopes:0:Ranges:0=$NET.100-$NET.199"
-        "--Dhcp:Scopes:0:Domain=lab.bladeprovisioner.test"
-        "--Dhcp:Scopes:0:LeaseTime=01:00:00"
         "--Dhcp:BootScriptUrl=http://$SERVER:8080/boot/ipxe"
         "--Tftp:Enabled=true"
         "--Tftp:Interfaces:0=$HOST_IF"
@@ -105,6 +103,21 @@ start_appliance() {
         "--Logging:LogLevel:Microsoft.EntityFrameworkCore=Warning"
         "--Logging:LogLevel:Microsoft.AspNetCore=Warning"
     )
+    if [ "$DHCP_MODE" = proxy ]; then
+        # Another server on the chassis owns the addresses: the appliance only answers boot clients (proxyDHCP).
+        args+=("--Dhcp:Mode=Proxy")
+    elif [ "$DHCP_MODE" = external ]; then
+        # Another server hands iPXE the boot URL too: no DHCP of the appliance's own, so no boot tickets either.
+        args+=("--Dhcp:Enabled=false" "--Boot:RequireDhcpTicket=false")
+    else
+        args+=(
+            "--Dhcp:Scopes:0:Name=chassis"
+            "--Dhcp:Scopes:0:Subnet=$NET.0/$PREFIX"
+            "--Dhcp:Scopes:0:Ranges:0=$NET.100-$NET.$(( PREFIX == 24 ? 199 : 126 ))"
+            "--Dhcp:Scopes:0:Domain=lab.bladeprovisioner.test"
+            "--Dhcp:Scopes:0:LeaseTime=01:00:00"
+        )
+    fi
     rm -f "$STATE/appliance.pid"
     # Own session, detached; the process writes its pid itself (setsid may fork).
     # shellcheck disable=SC2016  # expanded by the inner sh, not here
@@ -237,6 +250,10 @@ stop_appliance() {
             tgtadm -C "$TGT_CONTROL_PORT" --lld iscsi --op delete --mode target --tid "$tid" --force > /dev/null 2>&1 || true
         done
         tgtadm -C "$TGT_CONTROL_PORT" --op delete --mode system > /dev/null 2>&1 || true
+        # tgtd leaves a moment after it answers: until it is gone it holds the portal, and the next `up`'s tgtd could not
+        # bind it (seen once: blades got "Connection reset" on every sanboot).
+        local i=0
+        while tgtadm -C "$TGT_CONTROL_PORT" --op show --mode sys > /dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
     fi
     if [ -f "$DATA/postgres/data/postmaster.pid" ]; then
         local bin
@@ -302,5 +319,5 @@ case "$cmd" in
     blade) blade "$@" ;;
     info) [ $# -eq 1 ] || die "usage: lab.sh info <name>"; "$LAB_HERE/blade.sh" info "$1" ;;
     env) [ -f "$ENV_FILE" ] || die "the lab is not up"; cat "$ENV_FILE" ;;
-    *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,21p' "$0" >&2; exit 2 ;;
 esac

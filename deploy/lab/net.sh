@@ -23,18 +23,18 @@ up() {
     in_ns sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
     ip -n "$NS" link add "$BRIDGE" type bridge stp_state 0 forward_delay 0 mcast_snooping 0
     if [ "$MODE" = ns ]; then
-        ip -n "$NS" addr add "$NET.1/24" dev "$BRIDGE"
+        ip -n "$NS" addr add "$NET.1/$PREFIX" dev "$BRIDGE"
         # No dummy driver on every kernel: a veth pair inside the namespace carries the BMC addresses.
         ip -n "$NS" link add "$BMC_IF" type veth peer name "${BMC_IF}p"
         ip -n "$NS" link set "${BMC_IF}p" up
-        ip -n "$NS" addr add "$BMC_NET.1/24" dev "$BMC_IF"
+        ip -n "$NS" addr add "$BMC_SERVER/$PREFIX" dev "$BMC_IF"
     else
         ip link add "$HOST_IF" type veth peer name up0 netns "$NS"
         ip link add "$MGMT_IF" type veth peer name "$BMC_IF" netns "$NS"
         # The host ends must not take part in IPv6 autoconfiguration from the lab's RA.
         sysctl -qw "net.ipv6.conf.$HOST_IF.accept_ra=0" "net.ipv6.conf.$MGMT_IF.accept_ra=0"
-        ip addr add "$NET.1/24" dev "$HOST_IF"
-        ip addr add "$BMC_NET.1/24" dev "$MGMT_IF"
+        ip addr add "$NET.1/$PREFIX" dev "$HOST_IF"
+        ip addr add "$BMC_SERVER/$PREFIX" dev "$MGMT_IF"
         ip link set "$HOST_IF" up
         ip link set "$MGMT_IF" up
         ip -n "$NS" link set up0 master "$BRIDGE" up
@@ -46,7 +46,7 @@ up() {
     fi
     echo "mode=$MODE" > "$STATE/net.env"
     trap - EXIT
-    lab_log "up: $MODE mode, chassis $NET.0/24 (server $NET.1), BMCs $BMC_NET.0/24, state $STATE"
+    lab_log "up: $MODE mode, chassis $NET.0/$PREFIX (server $NET.1), BMCs $BMC_SERVER/$PREFIX, state $STATE"
 }
 
 down() {
@@ -74,7 +74,7 @@ down() {
 
 status() {
     if ! ns_exists; then echo "down"; return 1; fi
-    echo "up ns=$NS mode=$MODE chassis=$NET.0/24 server=$NET.1 bmc-net=$BMC_NET.0/24 state=$STATE"
+    echo "up ns=$NS mode=$MODE chassis=$NET.0/$PREFIX server=$NET.1 bmc-net=$BMC_SERVER/$PREFIX state=$STATE"
     [ "$MODE" = host ] && echo "host-interface=$HOST_IF bmc-interface=$MGMT_IF"
     for b in "$STATE"/blades/*/; do [ -d "$b" ] && "$LAB_HERE/blade.sh" info "$(basename "$b")"; done
     return 0

@@ -6,13 +6,20 @@ namespace BladeProvisioner.EndToEnd;
 /// One virtual chassis for all scenarios: lab network, the appliance (built by ./bp test beforehand), its tgtd, the test
 /// donor imported as two versions. Torn down (lab down) when the scenarios end, whatever happened.
 /// </summary>
-public sealed class ChassisFixture : IAsyncLifetime
+public class ChassisFixture : IAsyncLifetime
 {
     private ApplianceApi? _api;
     private string? _missing;
     private Exception? _startFailure;
 
-    internal Lab Lab { get; } = new(Lab.FindRepository());
+    public ChassisFixture()
+        : this(Lab.Chassis(Lab.FindRepository()))
+    {
+    }
+
+    private protected ChassisFixture(Lab lab) => Lab = lab;
+
+    internal Lab Lab { get; }
 
     internal ApplianceApi Api => _api ?? throw new InvalidOperationException("the lab is not up");
 
@@ -42,6 +49,7 @@ public sealed class ChassisFixture : IAsyncLifetime
             ImageV1 = long.Parse(env["image_v1"], System.Globalization.CultureInfo.InvariantCulture);
             ImageV2 = long.Parse(env["image_v2"], System.Globalization.CultureInfo.InvariantCulture);
             ApplianceLog = env["log"];
+            await StartSiteServicesAsync(ct);
         }
         catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or IOException or HttpRequestException)
         {
@@ -95,9 +103,16 @@ public sealed class ChassisFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>What else the chassis runs besides the appliance (a site's own DHCP server), once the lab is up.</summary>
+    private protected virtual Task StartSiteServicesAsync(CancellationToken ct) => Task.CompletedTask;
+
+    private protected virtual Task StopSiteServicesAsync() => Task.CompletedTask;
+
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         _api?.Dispose();
+        await StopSiteServicesAsync();
         if (_missing is null)
         {
             // Not the test's token: tear down even when the run was cancelled.

@@ -191,7 +191,7 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
 
     private async Task<string> TargetsAsync(CancellationToken ct)
     {
-        var show = await chassis.Lab.ExecAsync("tgtadm", ["-C", Lab.TgtControlPort.ToString(CultureInfo.InvariantCulture), "--lld", "iscsi", "--op", "show", "--mode", "target"], ct);
+        var show = await chassis.Lab.ExecAsync("tgtadm", ["-C", chassis.Lab.TgtControlPort.ToString(CultureInfo.InvariantCulture), "--lld", "iscsi", "--op", "show", "--mode", "target"], ct);
         Assert.True(show.ExitCode == 0, "tgtadm show failed: " + show.StandardError);
         return show.StandardOutput;
     }

@@ -4,40 +4,70 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace BladeProvisioner.EndToEnd;
 
 /// <summary>
-/// Drives <c>deploy/lab/lab.sh</c> (the same script behind <c>./bp lab</c>) on a chassis of the tests' own: namespace
-/// bplabe2e, chassis 10.99.20.0/24, BMCs 10.99.21.0/24, UI/API on 127.0.0.1:8481, tgtd control port 7713 — so a
-/// developer's own <c>./bp lab</c> (bplab, 10.99.0/1) keeps running beside the tests.
+/// Drives <c>deploy/lab/lab.sh</c> (the same script behind <c>./bp lab</c>) on a chassis of the tests' own, so a
+/// developer's own <c>./bp lab</c> (bplab, 10.99.0/1) keeps running beside the tests. <see cref="Chassis"/>: namespace
+/// bplabe2e, chassis 10.99.20.0/24, BMCs 10.99.21.0/24, UI/API on 127.0.0.1:8481, tgtd control port 7713, the appliance
+/// as the chassis's DHCP server. <see cref="SiteDhcpChassis"/>: namespace bpproxye2e, chassis 10.99.79.0/25 and BMCs
+/// 10.99.79.128/25, UI/API on 127.0.0.1:8479, tgtd control port 7779, the appliance in proxyDHCP mode (or with no DHCP at all)
+/// beside a site DHCP server (dnsmasq, started by <see cref="SiteDhcpChassisFixture"/>).
 /// </summary>
 internal sealed class Lab
 {
-    public const string Namespace = "bplabe2e";
-    public const string Net = "10.99.20";
-    public const int ApiPort = 8481;
-    public const int TgtControlPort = 7713;
-
     private readonly ProcessRunner _runner = new(NullLogger<ProcessRunner>.Instance);
 
-    public Lab(string repository)
+    public Lab(string repository, string ns, string net, int apiPort, int tgtControlPort, IReadOnlyDictionary<string, string>? extra = null)
     {
         Repository = repository;
         Script = Path.Combine(repository, "deploy", "lab", "lab.sh");
+        Namespace = ns;
+        Net = net;
+        TgtControlPort = tgtControlPort;
+        var env = new Dictionary<string, string>
+        {
+            ["BP_LAB_NS"] = ns,
+            ["BP_LAB_NET"] = net,
+            ["BP_LAB_PORT"] = apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["BP_LAB_TGT_CONTROL_PORT"] = tgtControlPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["BP_LAB_KEEP_DATA"] = "0",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            env[key] = value;
+        }
+
+        Environment = env;
     }
 
     public string Repository { get; }
 
     public string Script { get; }
 
+    public string Namespace { get; }
+
+    public string Net { get; }
+
+    public int TgtControlPort { get; }
+
     public string Server => Net + ".1";
 
-    public IReadOnlyDictionary<string, string> Environment { get; } = new Dictionary<string, string>
-    {
-        ["BP_LAB_NS"] = Namespace,
-        ["BP_LAB_NET"] = Net,
-        ["BP_LAB_BMC_NET"] = "10.99.21",
-        ["BP_LAB_PORT"] = ApiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["BP_LAB_TGT_CONTROL_PORT"] = TgtControlPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["BP_LAB_KEEP_DATA"] = "0",
-    };
+    public IReadOnlyDictionary<string, string> Environment { get; }
+
+    public static Lab Chassis(string repository) =>
+        new(repository, "bplabe2e", "10.99.20", 8481, 7713, new Dictionary<string, string> { ["BP_LAB_BMC_NET"] = "10.99.21" });
+
+    /// <summary>
+    /// One /24 split in two: the chassis below .128 (site DHCP range .100-.126), the BMCs above. The appliance's DHCP runs
+    /// in <paramref name="dhcpMode"/> (<c>proxy</c>, or <c>external</c>: none).
+    /// </summary>
+    public static Lab SiteDhcpChassis(string repository, string dhcpMode) =>
+        new(repository, "bpproxye2e", "10.99.79", 8479, 7779, new Dictionary<string, string>
+        {
+            ["BP_LAB_BMC_NET"] = "10.99.79",
+            ["BP_LAB_PREFIX"] = "25",
+            ["BP_LAB_BMC_BASE"] = "128",
+            ["BP_LAB_BRIDGE"] = "bpproxybr0",
+            ["BP_LAB_DHCP_MODE"] = dhcpMode,
+        });
 
     /// <summary>The repository root: the directory holding <c>bp</c> and the solution, above the test binaries.</summary>
     public static string FindRepository()

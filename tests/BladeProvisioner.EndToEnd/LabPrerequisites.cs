@@ -12,6 +12,7 @@ internal static class LabPrerequisites
     [
         "/usr/sbin/ip", "/usr/bin/qemu-system-x86_64", "/usr/bin/ipmi_sim", "/usr/bin/ipmitool", "/usr/sbin/tgtd",
         "/usr/sbin/tgtadm", "/usr/bin/python3", "/usr/bin/curl", "/usr/bin/iscsi-ls", "/usr/bin/mcopy", "/usr/sbin/mkfs.ext4",
+        "/usr/sbin/dnsmasq",
     ];
 
     private static readonly string[] Files =

@@ -11,17 +11,23 @@ internal static partial class MenuFlow
     private static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(3);
 
     /// <summary>Powers on a new blade and provisions it through the menu.</summary>
-    public static async Task<ProvisionedBlade> NewBladeAsync(ChassisFixture chassis, string name, string firmware, string expectedImage, CancellationToken ct)
+    /// <remarks>
+    /// <paramref name="hostnameFromAppliance"/>: the OS's host name (iBFT, from DHCP option 12) is the blade's name in the
+    /// appliance; false where the appliance answers no DHCP (external DHCP) and the site server names the blade.
+    /// </remarks>
+    public static async Task<ProvisionedBlade> NewBladeAsync(
+        ChassisFixture chassis, string name, string firmware, string expectedImage, CancellationToken ct, bool hostnameFromAppliance = true)
     {
         var powerOn = DateTimeOffset.UtcNow;
         var blade = await chassis.Lab.StartBladeAsync(name, firmware, ct);
         var row = await chassis.Api.WaitForBladeAsync(blade.Mac, BootTimeout, ct);
-        return await ChooseAndBootAsync(chassis, blade, (long)row["id"]!, powerOn, 0, 0, expectedImage, ct);
+        return await ChooseAndBootAsync(chassis, blade, (long)row["id"]!, powerOn, 0, 0, expectedImage, ct, hostnameFromAppliance);
     }
 
     /// <summary>The blade is on its way to the menu (powered on after <paramref name="afterEventId"/>): choose, boot, check.</summary>
     public static async Task<ProvisionedBlade> ChooseAndBootAsync(
-        ChassisFixture chassis, VirtualBlade blade, long bladeId, DateTimeOffset powerOn, long afterEventId, long serialOffset, string expectedImage, CancellationToken ct)
+        ChassisFixture chassis, VirtualBlade blade, long bladeId, DateTimeOffset powerOn, long afterEventId, long serialOffset, string expectedImage, CancellationToken ct,
+        bool hostnameFromAppliance = true)
     {
         var api = chassis.Api;
         var times = new StageTimes($"blade {blade.Name} ({blade.Firmware}): power-on, menu choice, clone, restart, OS", powerOn);
@@ -57,7 +63,8 @@ internal static partial class MenuFlow
             times.FromTimeline(events, chosen.Id - 1, ("boot.chosen", "clone job created"), ("job.started", "clone started"), ("volume.cloned", "clone done, table personalised"),
                 ("volume.exported", "target exported (ACL, CHAP)"), ("blade.restart", "restart: in-band iPXE reboot"), ("blade.restarted", "restart: through the BMC"));
             var restart = events.FirstOrDefault(e => e.Id > chosen.Id && e.Kind is "blade.restart" or "blade.restarted");
-            times.FromTimeline(events, restart?.Id ?? chosen.Id, ("dhcp.ack", "DHCP ack after restart"), ("boot.sanboot", "sanboot script served"));
+            times.FromTimeline(events, restart?.Id ?? chosen.Id, ("dhcp.ack", "DHCP ack after restart"), ("dhcp.proxy-offer", "proxyDHCP offer after restart"),
+                ("boot.sanboot", "sanboot script served"));
             times.Report(chassis.Lab.Repository);
             var choiceToMarker = times.Between("menu choice (key press)", "OS marker (serial console)");
             TestContext.Current.TestOutputHelper?.WriteLine($"Menu choice to OS marker: {choiceToMarker.TotalSeconds:0.0} s; sanboot served at {sanboot.At:HH:mm:ss.fff}");
@@ -67,7 +74,11 @@ internal static partial class MenuFlow
             Assert.Equal(expectedImage, marker.Image);
             Assert.Equal((string?)volume["targetIqn"], marker.Target);
             Assert.Equal((string?)bladeRow["initiatorIqn"], marker.Initiator);
-            Assert.Equal((string?)bladeRow["hostname"], marker.Host);
+            if (hostnameFromAppliance)
+            {
+                Assert.Equal((string?)bladeRow["hostname"], marker.Host);
+            }
+
             Assert.Equal("Active", (string?)bladeRow["state"]);
             return new ProvisionedBlade(blade, bladeId, volume, marker);
         }
@@ -82,7 +93,8 @@ internal static partial class MenuFlow
 
     /// <summary>Stages before the choice: DHCP, TFTP (UEFI firmware PXE), the entry script, identity, menu.</summary>
     public static void AddBootStages(StageTimes times, IReadOnlyList<TimelineEvent> events, long afterId) =>
-        times.FromTimeline(events, afterId, ("dhcp.offer", "DHCP offer"), ("dhcp.ack", "DHCP ack"), ("tftp.transfer", "TFTP iPXE binary sent"),
+        times.FromTimeline(events, afterId, ("dhcp.offer", "DHCP offer"), ("dhcp.ack", "DHCP ack"), ("dhcp.proxy-offer", "proxyDHCP offer"),
+            ("dhcp.proxy-ack", "proxyDHCP ack (port 4011)"), ("tftp.transfer", "TFTP iPXE binary sent"),
             ("boot.entry", "boot script (entry)"), ("boot.identify", "blade identified"), ("boot.menu", "menu served"));
 
     /// <summary>Looks at the console like the operator: BIOS iPXE draws on VGA only; UEFI iPXE also writes the serial port.</summary>

@@ -169,6 +169,30 @@ public sealed class DhcpServerBootTests
         Assert.All(h.Tickets.Grants, g => Assert.Equal("proxy", g.Via));
     }
 
+    /// <summary>
+    /// What iPXE needs to take a proxy OFFER (iPXE net/udp/dhcp.c): a server identifier and vendor class PXEClient to
+    /// select it as the ProxyDHCP offer, siaddr plus a boot file so it uses the offer without a REQUEST to port 4011,
+    /// and never 175.176 (no-pxedhcp), which tells iPXE to ignore ProxyDHCP altogether.
+    /// </summary>
+    [Fact]
+    public async Task ProxyOfferToIpxeIsTakenAsProxyDhcpAndNeverSaysNoPxedhcp()
+    {
+        var h = new ServerHarness(ServerHarness.DefaultOptions(DhcpMode.Proxy));
+        var (reply, offer) = await h.SendAsync(PacketBuilder.Of(DhcpMessageType.Discover, "52:54:00:00:02:03").Pxe(0).Ipxe().Build());
+        Assert.Equal(DhcpMessageType.Offer, offer!.Type);
+        Assert.Equal(IPAddress.Any, offer.YourAddress);
+        Assert.Equal(IPAddress.Parse(ServerHarness.ServerIp), offer.ServerAddress);
+        Assert.True(offer.Has(DhcpOptionCode.ServerIdentifier));
+        Assert.Equal("PXEClient", offer.Text(DhcpOptionCode.VendorClass));
+        Assert.EndsWith("/boot/ipxe?ticket=T1", offer.File, StringComparison.Ordinal);
+        Assert.Equal(offer.File, offer.Text(DhcpOptionCode.BootFileName));
+        Assert.False(offer.Has(DhcpOptionCode.IpxeEncapsulated));
+        Assert.False(offer.Has(DhcpOptionCode.LeaseTime));
+        Assert.False(offer.Has(DhcpOptionCode.Router));
+        Assert.Equal(IPAddress.Broadcast, reply!.Destination.Address);
+        Assert.Equal(["dhcp.proxy-offer"], h.Timeline.Records.Select(r => r.Kind));
+    }
+
     [Fact]
     public async Task ProxyModeIgnoresPlainClientsAndRequestsOnPort67()
     {
