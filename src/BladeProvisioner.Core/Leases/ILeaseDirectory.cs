@@ -3,9 +3,9 @@ using System.Net;
 namespace BladeProvisioner.Core.Leases;
 
 /// <summary>
-/// What the DHCP module's leases say about blades, for the modules that must not read its table: the boot conversation
-/// (may this address receive this blade's sanboot script?), the timeline (which blade is behind an address?) and
-/// decommissioning (the blade's addresses are given back).
+/// What the DHCP module's leases say about blades, for the modules that must not read its table: the timeline (which
+/// blade is behind an address?) and decommissioning (the blade's addresses are given back). A lease is no proof of
+/// identity for the boot conversation: that takes a boot ticket (<see cref="Boot.IBootTickets"/>).
 /// Implemented by the Dhcp module over the cluster-wide lease table, so every node gives the same answer.
 /// </summary>
 public interface ILeaseDirectory

@@ -116,6 +116,32 @@ public sealed partial class FirstAdminTests(PostgresServer postgres)
 
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/blades", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync("/api/users", ct)).StatusCode);
+
+        // The console's way in: `users passwd` sets a new password from standard input and ends carol's open session
+        // on the running appliance at once; the old password no longer signs in, the new one does.
+        const string NewPassword = "a brand new long passphrase";
+        var changed = await UsersCommandAsync(database, ["users", "passwd", "--name", "carol"], NewPassword, ct);
+        Assert.Equal(0, changed.ExitCode);
+        Assert.Contains("sessions are ended", changed.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(NewPassword, changed.Output, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/blades", ct)).StatusCode);
+        using (var old = app.Anonymous())
+        using (var refused = await FormPost.SignInAsync(old, "carol", Password, ct))
+        {
+            Assert.NotEqual(HttpStatusCode.Redirect, refused.StatusCode);
+        }
+
+        using (var fresh = app.Anonymous())
+        using (var signedIn = await FormPost.SignInAsync(fresh, "carol", NewPassword, ct))
+        {
+            Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        }
+
+        // An unknown account and a short password change nothing and say why.
+        var unknown = await UsersCommandAsync(database, ["users", "passwd", "--name", "mallory"], NewPassword, ct);
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("No user named mallory", unknown.Output, StringComparison.Ordinal);
+        Assert.Equal(2, (await UsersCommandAsync(database, ["users", "passwd", "--name", "carol"], "short", ct)).ExitCode);
     }
 
     private static Task<HttpResponseMessage> SetupAsync(HttpClient browser, string token, string name, string password, CancellationToken ct) =>
