@@ -25,11 +25,11 @@ public sealed class RetentionSweepTests(PostgresServer postgres)
             SELECT now() - interval '89 days' + make_interval(secs => g), 'boot', 'boot.menu', 'recent', 1 FROM generate_series(1, 10) g;
             INSERT INTO events (at, actor, kind, summary, blade_id)
             SELECT now() - interval '400 days', 'alice', 'blade.state', 'Discovered -> Provisioning', 1 FROM generate_series(1, 3);
-            INSERT INTO boot_tokens (token_hash, blade_id, expires_at, used_at) VALUES
-                ('\x01', 1, now() - interval '2 hours', NULL),                   -- expired long ago: goes
-                ('\x02', 1, now() + interval '5 minutes', now() - interval '2 hours'), -- spent long ago: goes
-                ('\x03', 1, now() - interval '10 minutes', NULL),                -- expired just now: stays for the hour
-                ('\x04', 1, now() + interval '5 minutes', NULL);                 -- live: stays
+            INSERT INTO boot_tokens (token_hash, blade_id, address, expires_at, used_at) VALUES
+                ('\x01', 1, '10.99.0.9', now() - interval '2 hours', NULL),                   -- expired long ago: goes
+                ('\x02', 1, '10.99.0.9', now() + interval '5 minutes', now() - interval '2 hours'), -- spent long ago: goes
+                ('\x03', 1, '10.99.0.9', now() - interval '10 minutes', NULL),                -- expired just now: stays for the hour
+                ('\x04', 1, '10.99.0.9', now() + interval '5 minutes', NULL);                 -- live: stays
             """, ct);
 
         var readiness = new ApplianceReadiness();
