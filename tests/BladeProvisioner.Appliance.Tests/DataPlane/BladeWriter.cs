@@ -17,6 +17,7 @@ internal sealed partial class BladeWriter : IDisposable
     private readonly List<double> _latenciesMs = [];
     private readonly List<string> _failures = [];
     private volatile bool _stop;
+    private bool _disposed;
 
     private BladeWriter(IntPtr context, TimeSpan interval)
     {
@@ -105,6 +106,12 @@ internal sealed partial class BladeWriter : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         _stop = true;
         _thread.Join(TimeSpan.FromSeconds(30));
         iscsi_logout_sync(_context);

@@ -97,7 +97,8 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
         var environment = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["TGTD_PORTAL"] = $"127.0.0.1:{appliance.Tgt.PortalPort}",
-            ["TGTD_OPTIONS"] = $"--control-port {appliance.Tgt.ControlPort}",
+            ["TGTD_CONTROL_PORT"] = appliance.Tgt.ControlPort.ToString(CultureInfo.InvariantCulture),
+            ["TGTD_OPTIONS"] = string.Empty,
         };
         using var tgtd = UnitSupervisor.Start(tgtdGroup, tgtdUnit.Single(s => s.Key == "ExecStart").Value, environment);
         await Eventually.UntilAsync(() => Task.FromResult(TgtAnswers(appliance.Tgt.ControlPort)), a => a, TimeSpan.FromSeconds(10));
@@ -131,6 +132,17 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
         var log = appliance.Log();
         Assert.DoesNotContain("Starting tgtd", log, StringComparison.Ordinal);
         AssertTargetAdoptedAsItWas(log, volume.TargetIqn);
+
+        // systemctl stop bladeprovisioner-tgtd, the deliberate end of the data plane: its ExecStop= lines end tgtd.
+        writer.Dispose();
+        await appliance.StopAsync();
+        foreach (var stop in tgtdUnit.Where(s => s.Key == "ExecStop"))
+        {
+            Assert.Equal(0, await UnitSupervisor.RunAsync(stop.Value, environment));
+        }
+
+        using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(int.Parse(tgtdUnit.Single(s => s.Key == "TimeoutStopSec").Value, CultureInfo.InvariantCulture)));
+        await tgtd.WaitForExitAsync(stopped.Token);
     }
 
     private static void RequirePrograms()

@@ -59,10 +59,26 @@ internal sealed class UnitSupervisor : IDisposable
     /// <summary>Starts a unit's ExecStart (variables expanded from <paramref name="environment"/>) inside its cgroup.</summary>
     public static Process Start(string group, string execStart, IReadOnlyDictionary<string, string> environment)
     {
+        var p = Launch(Expand(execStart, environment));
+        Move(group, p.Id);
+        return p;
+    }
+
+    /// <summary>Runs one ExecStop= line to its end, as systemd does in order; returns its exit code.</summary>
+    public static async Task<int> RunAsync(string command, IReadOnlyDictionary<string, string> environment)
+    {
+        using var p = Launch(Expand(command, environment));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await p.WaitForExitAsync(cts.Token);
+        return p.ExitCode;
+    }
+
+    /// <summary>systemd's expansion: <c>${VAR}</c> inside a word, and an unquoted <c>$VAR</c> alone splits into words.</summary>
+    private static List<string> Expand(string command, IReadOnlyDictionary<string, string> environment)
+    {
         var words = new List<string>();
-        foreach (var word in execStart.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var word in command.Split(' ', StringSplitOptions.RemoveEmptyEntries))
         {
-            // systemd: ${VAR} inside a word, and an unquoted $VAR alone splits into words.
             var expanded = environment.Aggregate(word, (w, kv) => w.Replace("${" + kv.Key + "}", kv.Value, StringComparison.Ordinal));
             if (expanded.StartsWith('$') && environment.TryGetValue(expanded[1..], out var value))
             {
@@ -74,6 +90,11 @@ internal sealed class UnitSupervisor : IDisposable
             }
         }
 
+        return words;
+    }
+
+    private static Process Launch(List<string> words)
+    {
         var psi = new ProcessStartInfo(words[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var w in words.Skip(1))
         {
@@ -85,7 +106,6 @@ internal sealed class UnitSupervisor : IDisposable
         p.ErrorDataReceived += (_, _) => { };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
-        Move(group, p.Id);
         return p;
     }
 
