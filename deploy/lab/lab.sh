@@ -97,6 +97,7 @@ start_appliance() {
         "--Targets:PortalAddress=$SERVER"
         "--Targets:ControlPort=$TGT_CONTROL_PORT"
         "--Targets:ManageTgtd=true"
+        "--Targets:StopTgtdOnShutdown=true"
         "--Power:IpmiCipherSuite=3"
         "--Power:IpmiRetries=2"
         "--Logging:LogLevel:Npgsql=Warning"

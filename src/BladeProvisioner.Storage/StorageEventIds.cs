@@ -20,7 +20,8 @@ internal static class StorageEventIds
     public const int TgtdStartFailed = 5152;
     public const int TgtdStopped = 5153;
     public const int TgtdStopFailed = 5154;
-    public const int TgtdSays = 5155;
+    // 5155 was TgtdSays: a detached tgtd no longer writes into the appliance's log (not to be reused).
+    public const int TgtdLeftRunning = 5156;
 
     // Targets/Lio/LioDriver
     public const int LioCreating = 5170;

@@ -38,6 +38,10 @@ public sealed class ApplianceProcess : IAsyncDisposable
         }
 
         args.AddRange(_tgt.Arguments);
+
+        // A test's appliance stops its tgtd on a graceful stop, as before tgtd outlived the appliance; a test of what a
+        // running blade sees through a restart passes --Targets:StopTgtdOnShutdown false (the last value given wins).
+        args.AddRange(["--Targets:StopTgtdOnShutdown", "true"]);
         args.AddRange(["--Auth:BootstrapApiToken", ApiToken]);
         args.AddRange(extraArguments);
         _arguments = args;

@@ -60,15 +60,15 @@ public sealed class TgtInstance : IDisposable
     }
 
     /// <summary>
-    /// Ends the appliance's tgtd too: after a SIGKILL of the appliance the tgtd it started lives on (as it should in
-    /// production, where the next start adopts it), but a finished test must leave nothing running.
+    /// Ends the appliance's tgtd too: after a stop or a SIGKILL of the appliance the (detached) tgtd it started lives on
+    /// (as it should in production, where the next start adopts it), but a finished test must leave nothing running.
     /// </summary>
     public void Dispose()
     {
         var port = ControlPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         TestNetwork.Run("tgtadm", ["-C", port, "--op", "update", "--mode", "sys", "--name", "State", "-v", "offline"], TimeSpan.FromSeconds(5));
-        TestNetwork.Run("pkill", ["-9", "-f", $"tgtd -f .*--control-port {port}$"], TimeSpan.FromSeconds(5));
-        foreach (var file in new[] { $"/var/run/tgtd/socket.{port}", $"/var/run/tgtd/socket.{port}.lock" })
+        TestNetwork.Run("pkill", ["-9", "-f", $"tgtd .*--control-port {port}$"], TimeSpan.FromSeconds(5));
+        foreach (var file in new[] { $"/var/run/tgtd/socket.{port}", $"/var/run/tgtd/socket.{port}.lock", $"/var/run/tgtd/bladeprovisioner.{port}.pid" })
         {
             try
             {

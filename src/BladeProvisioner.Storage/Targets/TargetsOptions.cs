@@ -20,6 +20,13 @@ public sealed class TargetsOptions : IValidatableObject
     /// <summary>Start and supervise tgtd when none answers. Off when a system service runs it.</summary>
     public bool ManageTgtd { get; set; } = true;
 
+    /// <summary>
+    /// On shutdown, delete the targets of the tgtd this run started and stop it. Off by default: the data plane outlives
+    /// the appliance (running blades keep their sessions through a restart or an upgrade, and the next start adopts the
+    /// tgtd). The lab and tests that must leave nothing running turn it on.
+    /// </summary>
+    public bool StopTgtdOnShutdown { get; set; }
+
     /// <summary>Network namespace tgtd (and so its portal) runs in. Null: the host's.</summary>
     public string? NetworkNamespace { get; set; }
 

@@ -31,6 +31,9 @@ public sealed class TgtdSupervisorLiveTests
             ["Targets:ControlPort"] = lab.ControlPort.ToString(CultureInfo.InvariantCulture),
             ["Targets:PortalAddress"] = lab.PortalAddress,
             ["Targets:ReconcileInterval"] = "00:10:00",
+
+            // This test ends with a clean stop that leaves nothing in the namespace (the default leaves tgtd running).
+            ["Targets:StopTgtdOnShutdown"] = "true",
         });
         builder.Services.AddSingleton<IDesiredTargetSource>(desired);
         builder.AddTargets();

@@ -8,11 +8,14 @@ using Microsoft.Extensions.Options;
 namespace BladeProvisioner.Storage.Targets.Tgt;
 
 /// <summary>
-/// Keeps a tgtd running when no other one answers: starts <c>tgtd -f --iscsi portal=…</c> as a child, restarts it
-/// when it dies (and asks for a reconcile, since a new tgtd is empty), and adopts a tgtd that already answers
-/// (a previous run's, or a system service's) by watching its control socket. On shutdown it stops only the tgtd
-/// it started: targets deleted with --force, then <c>--op delete --mode system</c> (tgtd ignores SIGTERM while
-/// targets exist).
+/// Keeps a tgtd running when no other one answers. The tgtd it starts is detached, not a child: tgtd daemonizes
+/// (its own session, stdio on /dev/null, pid file <c>/run/tgtd/bladeprovisioner.&lt;port&gt;.pid</c>), so neither a stop nor a
+/// SIGKILL of the appliance takes it (or a blade's session) down. A tgtd that already answers on the control port (a
+/// previous run's, or the <c>bladeprovisioner-tgtd</c> unit's) is adopted: watched, and reconciled to the database by
+/// the reconciler, which leaves a target that matches alone. When the tgtd stops answering, a new one is started and a
+/// reconcile asked for (a new tgtd is empty). On shutdown targets and sessions are left alone, unless
+/// <see cref="TargetsOptions.StopTgtdOnShutdown"/>: then the tgtd this run started has its targets deleted with --force
+/// and is stopped with <c>--op delete --mode system</c> (tgtd ignores SIGTERM while targets exist).
 /// </summary>
 internal sealed partial class TgtdSupervisor(
     IProcessRunner runner,
@@ -70,52 +73,48 @@ internal sealed partial class TgtdSupervisor(
     {
         var o = options.Value;
         var admin = new TgtAdmin(runner, new TgtIpcClient(TgtIpcClient.SocketPathFor(o.ControlPort)), o.NetworkNamespace, o.ControlPort);
-        var args = new List<string> { "-f", "--iscsi", $"portal={o.PortalAddress}:{o.PortalPort}" };
+        Directory.CreateDirectory(Path.GetDirectoryName(PidFile)!);
+
+        // No -f: tgtd daemonizes (setsid, stdio to /dev/null), so the runtime's child handling and a stop of this
+        // process never reach it. The control port stays last on the command line: tools find a tgtd by it.
+        var args = new List<string> { "--pid-file", PidFile, "--iscsi", $"portal={o.PortalAddress}:{o.PortalPort}" };
         if (o.ControlPort is int port)
         {
             args.AddRange(["--control-port", TgtAdmin.Tid(port)]);
         }
 
-        // tgtd runs for the appliance's lifetime: its messages go to the log as they come, and only a tail stays in memory.
-        var spec = admin.Command("tgtd", args) with
-        {
-            Timeout = Timeout.InfiniteTimeSpan,
-            KeepOutputTail = 16 * 1024,
-            OnErrorLine = line => LogTgtdSays(logger, line),
-        };
+        var spec = admin.Command("tgtd", args) with { Timeout = TimeSpan.FromSeconds(30) };
         _startedOwn = true;
         TargetMetrics.TgtdStarts.Add(1);
         LogStarting(logger, o.PortalAddress, o.PortalPort, o.NetworkNamespace ?? "(host)");
-
-        // The process runner kills tgtd (and ip netns exec) if the appliance stops before tgtd exits.
-        var run = runner.TryRunAsync(spec, stoppingToken);
-        _ = AnnounceWhenAnsweringAsync(run, stoppingToken);
-        var result = await run;
-        if (!stoppingToken.IsCancellationRequested)
+        var result = await runner.TryRunAsync(spec, stoppingToken);
+        if (result.ExitCode != 0)
         {
             LogExited(logger, result.ExitCode, Tail(result.StandardError));
+            return;
         }
-    }
 
-    private async Task AnnounceWhenAnsweringAsync(Task running, CancellationToken ct)
-    {
-        for (int i = 0; i < 100 && !running.IsCompleted && !ct.IsCancellationRequested; i++)
+        for (int i = 0; i < 100 && !stoppingToken.IsCancellationRequested; i++)
         {
-            if (await driver.IsRunningAsync(ct))
+            if (await driver.IsRunningAsync(stoppingToken))
             {
                 _firstAnswer.TrySetResult();
                 trigger.Request();
                 return;
             }
 
-            await Task.Delay(50, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.Delay(50, stoppingToken);
         }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping = true;
-        if (_startedOwn && options.Value.ManageTgtd)
+        if (!options.Value.StopTgtdOnShutdown)
+        {
+            LogLeftRunning(logger);
+        }
+        else if (_startedOwn && options.Value.ManageTgtd)
         {
             try
             {
@@ -140,7 +139,21 @@ internal sealed partial class TgtdSupervisor(
         }
 
         await admin.TryRunAsync(ct, "--op", "delete", "--mode", "system");
+        await WaitGoneAsync(ct);
         LogStopped(logger);
+    }
+
+    /// <summary>Next to tgtd's own socket files: gone with them at a reboot, found by an operator where tgt keeps its state.</summary>
+    private string PidFile => $"/run/tgtd/bladeprovisioner.{TgtAdmin.Tid(options.Value.ControlPort ?? 0)}.pid";
+
+    /// <summary>Nothing waits on a detached tgtd: after it is told to stop, wait until it has gone (it holds the portal until then).</summary>
+    private async Task WaitGoneAsync(CancellationToken ct)
+    {
+        int pid = File.Exists(PidFile) && int.TryParse(await File.ReadAllTextAsync(PidFile, ct), out var p) ? p : 0;
+        for (int i = 0; i < 100 && ((pid > 0 && Directory.Exists($"/proc/{pid}")) || await driver.IsRunningAsync(ct)); i++)
+        {
+            await Task.Delay(50, ct);
+        }
     }
 
     private static string Tail(string text) => text.Length <= 300 ? text.Trim() : text[^300..].Trim();
@@ -148,11 +161,11 @@ internal sealed partial class TgtdSupervisor(
     [LoggerMessage(EventId = StorageEventIds.TgtdStarting, Level = LogLevel.Information, Message = "Starting tgtd, portal {Address}:{Port}, namespace {Namespace}")]
     private static partial void LogStarting(ILogger logger, string address, int port, string @namespace);
 
-    [LoggerMessage(EventId = StorageEventIds.TgtdExited, Level = LogLevel.Error, Message = "tgtd exited with code {ExitCode}; restarting. {StandardError}")]
+    [LoggerMessage(EventId = StorageEventIds.TgtdExited, Level = LogLevel.Error, Message = "tgtd could not start (exit code {ExitCode}); retrying. {StandardError}")]
     private static partial void LogExited(ILogger logger, int exitCode, string standardError);
 
-    [LoggerMessage(EventId = StorageEventIds.TgtdSays, Level = LogLevel.Information, Message = "tgtd: {Line}")]
-    private static partial void LogTgtdSays(ILogger logger, string line);
+    [LoggerMessage(EventId = StorageEventIds.TgtdLeftRunning, Level = LogLevel.Information, Message = "tgtd left running with its targets and sessions; the next start adopts it")]
+    private static partial void LogLeftRunning(ILogger logger);
 
     [LoggerMessage(EventId = StorageEventIds.TgtdStartFailed, Level = LogLevel.Error, Message = "tgtd could not be started")]
     private static partial void LogStartFailed(ILogger logger, Exception exception);

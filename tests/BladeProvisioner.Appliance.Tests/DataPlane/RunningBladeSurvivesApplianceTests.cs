@@ -1,0 +1,260 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using BladeProvisioner.Testing;
+
+namespace BladeProvisioner.Appliance.Tests.DataPlane;
+
+/// <summary>
+/// "Running blades survive the appliance", finding 1: the data plane outlives the control plane. A provisioned blade's
+/// initiator (libiscsi, the blade's IQN, incoming and mutual CHAP from its sanboot script) holds ONE session and writes
+/// every 200 ms while the appliance (shipped defaults: tgtd detached, left running on stop) is SIGTERMed and started
+/// again, then SIGKILLed and started again. No write fails, the I_T nexus tgtd shows is the same one throughout (and
+/// libiscsi's reconnect is off, so a drop could not hide), and the longest write stays under 10 s.
+/// </summary>
+public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer postgres, ITestOutputHelper output)
+{
+    private const string Mac = "52:54:00:d9:01:01";
+    private static readonly TimeSpan MaxStall = TimeSpan.FromSeconds(10);
+
+    [GeneratedRegex(@"^bp_targets_reconcile_passes_total(?:\{[^}]*\})? (\d+)", RegexOptions.Multiline)]
+    private static partial Regex ReconcilePasses();
+
+    [GeneratedRegex(@"I_T nexus: (\d+)")]
+    private static partial Regex Nexus();
+
+    [Fact]
+    public async Task WritesNeverFailAndTheSessionStaysThroughSigtermAndKillRestarts()
+    {
+        RequirePrograms();
+        using var dir = new TempDirectory("bp-dataplane");
+        var cs = await postgres.CreateEmptyDatabaseAsync("dataplane");
+        await using var appliance = new ApplianceProcess(
+            dir.Path, cs, "--Appliance:NodeName", "node-dataplane", "--Targets:StopTgtdOnShutdown", "false", "--Boot:RequireDhcpTicket", "false");
+        await appliance.StartAsync();
+        var (volume, writer) = await ProvisionAndWriteAsync(appliance, dir);
+        using var _ = writer;
+        var session = NexusOf(appliance.Tgt.ControlPort, volume.TargetIqn);
+
+        // SIGTERM, then start again (the next start adopts tgtd and reconciles it to the database).
+        var before = writer.LongestMs;
+        await appliance.StopAsync();
+        await writer.WaitForMoreWritesAsync(5, TimeSpan.FromSeconds(10));
+        Assert.Equal(session, NexusOf(appliance.Tgt.ControlPort, volume.TargetIqn));
+        await appliance.StartAsync();
+        await WaitReconciledAsync(appliance);
+        await writer.WaitForMoreWritesAsync(5, TimeSpan.FromSeconds(10));
+        var afterTerm = writer.LongestMs;
+        Assert.Equal(session, NexusOf(appliance.Tgt.ControlPort, volume.TargetIqn));
+
+        // kill -9, then start again.
+        await appliance.KillAsync();
+        await writer.WaitForMoreWritesAsync(5, TimeSpan.FromSeconds(10));
+        await appliance.StartAsync();
+        await WaitReconciledAsync(appliance);
+        await writer.WaitForMoreWritesAsync(5, TimeSpan.FromSeconds(10));
+        var afterKill = writer.LongestMs;
+        Assert.Equal(session, NexusOf(appliance.Tgt.ControlPort, volume.TargetIqn));
+
+        output.WriteLine(string.Create(
+            CultureInfo.InvariantCulture,
+            $"DATAPLANE writes {writer.Writes}; longest write ms: before {before:F0}, through SIGTERM restart {afterTerm:F0}, through kill -9 restart {afterKill:F0}"));
+        Assert.Empty(writer.Failures);
+        Assert.True(afterKill < MaxStall.TotalMilliseconds, $"longest write {afterKill:F0} ms");
+        var log = appliance.Log();
+        Assert.Contains("tgtd left running", log, StringComparison.Ordinal);
+        AssertTargetAdoptedAsItWas(log, volume.TargetIqn);
+    }
+
+    /// <summary>
+    /// The shipped units under a supervisor that stops a unit as systemd does (SIGTERM, then SIGKILL to the unit's whole
+    /// cgroup): tgtd from bladeprovisioner-tgtd.service's ExecStart in its cgroup, the appliance with
+    /// bladeprovisioner.service's Environment= (Targets__ManageTgtd=false: adopt) in another. A stop of the appliance's
+    /// unit empties its cgroup and leaves tgtd, the target and the blade's session alone; a start adopts them.
+    /// </summary>
+    [Fact]
+    public async Task TgtdOfItsOwnUnitSurvivesAControlGroupStopOfTheApplianceUnit()
+    {
+        RequirePrograms();
+        Prerequisites.Require(UnitSupervisor.Available, "cgroup v2 at /sys/fs/cgroup/unified (for a systemd-like control-group stop)");
+        var deploy = Path.Combine(RepositoryRoot(), "deploy");
+        var applianceUnit = UnitSupervisor.Environment(Path.Combine(deploy, "bladeprovisioner.service"));
+        var tgtdUnit = UnitSupervisor.ServiceSettings(Path.Combine(deploy, "bladeprovisioner-tgtd.service"));
+        Assert.Equal("false", applianceUnit["Targets__ManageTgtd"]);
+        Assert.Contains(("KillMode", "process"), tgtdUnit);
+
+        using var units = new UnitSupervisor();
+        using var dir = new TempDirectory("bp-dataplane-unit");
+        var cs = await postgres.CreateEmptyDatabaseAsync("dataplaneunit");
+        var settings = applianceUnit.Where(kv => kv.Key.StartsWith("Targets__", StringComparison.Ordinal)).SelectMany(kv => new[] { "--" + kv.Key.Replace("__", ":", StringComparison.Ordinal), kv.Value });
+        await using var appliance = new ApplianceProcess(
+            dir.Path, cs, [.. settings, "--Appliance:NodeName", "node-dataplane-unit", "--Targets:StopTgtdOnShutdown", "false", "--Boot:RequireDhcpTicket", "false"]);
+
+        // bladeprovisioner-tgtd.service: its ExecStart, this test's portal and control port in its environment file's place.
+        var tgtdGroup = units.Group("tgtd");
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["TGTD_PORTAL"] = $"127.0.0.1:{appliance.Tgt.PortalPort}",
+            ["TGTD_CONTROL_PORT"] = appliance.Tgt.ControlPort.ToString(CultureInfo.InvariantCulture),
+            ["TGTD_OPTIONS"] = string.Empty,
+        };
+        using var tgtd = UnitSupervisor.Start(tgtdGroup, tgtdUnit.Single(s => s.Key == "ExecStart").Value, environment);
+        await Eventually.UntilAsync(() => Task.FromResult(TgtAnswers(appliance.Tgt.ControlPort)), a => a, TimeSpan.FromSeconds(10));
+
+        var applianceGroup = units.Group("appliance");
+        await appliance.StartAsync();
+        UnitSupervisor.Move(applianceGroup, appliance.Pid!.Value);
+        var (volume, writer) = await ProvisionAndWriteAsync(appliance, dir);
+        using var _ = writer;
+        var session = NexusOf(appliance.Tgt.ControlPort, volume.TargetIqn);
+
+        // systemctl stop bladeprovisioner: SIGTERM to the main process, then SIGKILL to whatever is left in its cgroup.
+        await appliance.StopAsync();
+        await UnitSupervisor.KillRemainingAsync(applianceGroup);
+        Assert.Empty(UnitSupervisor.Processes(applianceGroup));
+        Assert.False(tgtd.HasExited, "tgtd died with the appliance's unit");
+        Assert.Contains(tgtd.Id, UnitSupervisor.Processes(tgtdGroup));
+        await writer.WaitForMoreWritesAsync(5, TimeSpan.FromSeconds(10));
+        Assert.Equal(session, NexusOf(appliance.Tgt.ControlPort, volume.TargetIqn));
+
+        // systemctl start bladeprovisioner: it adopts the unit's tgtd.
+        await appliance.StartAsync();
+        UnitSupervisor.Move(applianceGroup, appliance.Pid!.Value);
+        await WaitReconciledAsync(appliance);
+        await writer.WaitForMoreWritesAsync(5, TimeSpan.FromSeconds(10));
+        Assert.Equal(session, NexusOf(appliance.Tgt.ControlPort, volume.TargetIqn));
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DATAPLANE unit stop: writes {writer.Writes}; longest write {writer.LongestMs:F0} ms"));
+        Assert.Empty(writer.Failures);
+        Assert.True(writer.LongestMs < MaxStall.TotalMilliseconds, $"longest write {writer.LongestMs:F0} ms");
+        var log = appliance.Log();
+        Assert.DoesNotContain("Starting tgtd", log, StringComparison.Ordinal);
+        AssertTargetAdoptedAsItWas(log, volume.TargetIqn);
+
+        // systemctl stop bladeprovisioner-tgtd, the deliberate end of the data plane: its ExecStop= lines end tgtd.
+        writer.Dispose();
+        await appliance.StopAsync();
+        foreach (var stop in tgtdUnit.Where(s => s.Key == "ExecStop"))
+        {
+            Assert.Equal(0, await UnitSupervisor.RunAsync(stop.Value, environment));
+        }
+
+        using var stopped = new CancellationTokenSource(TimeSpan.FromSeconds(int.Parse(tgtdUnit.Single(s => s.Key == "TimeoutStopSec").Value, CultureInfo.InvariantCulture)));
+        await tgtd.WaitForExitAsync(stopped.Token);
+    }
+
+    private static void RequirePrograms()
+    {
+        Prerequisites.RequireProgram("/usr/sbin/sfdisk");
+        Prerequisites.RequireProgram("/usr/sbin/tgtadm");
+        Prerequisites.RequireProgram("/usr/lib/x86_64-linux-gnu/libiscsi.so.7");
+    }
+
+    /// <summary>
+    /// A blade provisioned through the API, and its initiator logged in with what its sanboot script says (no DHCP ticket
+    /// needed here), as the OS's initiator takes it over from the iBFT, writing every 200 ms.
+    /// </summary>
+    private static async Task<(VolumeDto Volume, BladeWriter Writer)> ProvisionAndWriteAsync(ApplianceProcess appliance, TempDirectory dir)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var imageId = await ImportAsync(appliance, WriteDonor(dir.Sub("incoming")));
+        using var created = await appliance.Http.PostAsJsonAsync("api/blades", new { bootMac = Mac }, JsonDefaults.Options, ct);
+        var blade = (await created.Content.ReadFromJsonAsync<BladeDto>(JsonDefaults.Options, ct))!;
+        using var provision = await appliance.Http.PostAsJsonAsync($"api/blades/{blade.Id}/provision", new { imageId }, JsonDefaults.Options, ct);
+        Assert.True(provision.StatusCode == HttpStatusCode.Accepted, await provision.Content.ReadAsStringAsync(ct));
+        await Eventually.UntilAsync(async () => (await appliance.GetAsync<BladeDto>($"api/blades/{blade.Id}")).State, s => s is "Provisioned" or "Failed", TimeSpan.FromSeconds(180));
+        var volume = (await appliance.GetAsync<List<VolumeDto>>($"api/volumes?bladeId={blade.Id}")).Single();
+        Assert.Equal("Exported", volume.State);
+
+        using var boot = new HttpClient { BaseAddress = appliance.ProvisioningAddress };
+        var sanboot = await boot.GetStringAsync($"boot/blade?mac={Mac.Replace(':', '-')}&platform=pcbios&buildarch=i386", ct);
+        var writer = BladeWriter.Start(
+            $"127.0.0.1:{appliance.Tgt.PortalPort}", volume.TargetIqn, Setting(sanboot, "initiator-iqn"), Setting(sanboot, "username"), Setting(sanboot, "password"),
+            Setting(sanboot, "reverse-username"), Setting(sanboot, "reverse-password"), TimeSpan.FromMilliseconds(200));
+        await writer.WaitForMoreWritesAsync(5, TimeSpan.FromSeconds(10));
+        return (volume, writer);
+    }
+
+    /// <summary>
+    /// The restarts adopted the target as it was: made once, never found drifted, its LUN and ACL never touched. (Each
+    /// start re-asserts the CHAP secrets once, since tgtd never shows one: tgt checks CHAP only at login, so the session
+    /// is untouched, as the unchanged nexus shows.)
+    /// </summary>
+    private static void AssertTargetAdoptedAsItWas(string log, string targetIqn)
+    {
+        Assert.Single(Regex.Matches(log, $"Target {Regex.Escape(targetIqn)} created"));
+        Assert.DoesNotContain($"Target {targetIqn} drifted", log, StringComparison.Ordinal);
+        Assert.DoesNotContain($"Target {targetIqn} LUN", log, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(log, $"Target {Regex.Escape(targetIqn)} ACL "));
+        Assert.DoesNotContain("session(s) dropped", log, StringComparison.Ordinal);
+    }
+
+    private static bool TgtAnswers(int controlPort) =>
+        TestNetwork.Run("tgtadm", ["-C", controlPort.ToString(CultureInfo.InvariantCulture), "--op", "show", "--mode", "sys"], TimeSpan.FromSeconds(5)).ExitCode == 0;
+
+    private static string RepositoryRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "BladeProvisioner.sln")))
+            {
+                return d.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("BladeProvisioner.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>The reconciler has completed a pass in this run of the appliance.</summary>
+    private static async Task WaitReconciledAsync(ApplianceProcess appliance) =>
+        await Eventually.UntilAsync(
+            async () => await appliance.Http.GetStringAsync("metrics"),
+            m => ReconcilePasses().Match(m) is { Success: true } p && long.Parse(p.Groups[1].Value, CultureInfo.InvariantCulture) >= 1,
+            TimeSpan.FromSeconds(30));
+
+    private static string NexusOf(int controlPort, string targetIqn)
+    {
+        var show = TestNetwork.Run("tgtadm", ["-C", controlPort.ToString(CultureInfo.InvariantCulture), "--lld", "iscsi", "--op", "show", "--mode", "target"], TimeSpan.FromSeconds(10));
+        Assert.Equal(0, show.ExitCode);
+        var start = show.Stdout.IndexOf(targetIqn, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"target {targetIqn} is gone:\n{show.Stdout}");
+        var next = show.Stdout.IndexOf("\nTarget ", start, StringComparison.Ordinal);
+        var section = next < 0 ? show.Stdout[start..] : show.Stdout[start..next];
+        return Assert.Single(Nexus().Matches(section)).Groups[1].Value;
+    }
+
+    private static string Setting(string script, string name) =>
+        Regex.Match(script, $"^set {Regex.Escape(name)} (\\S+)$", RegexOptions.Multiline) is { Success: true } m
+            ? m.Groups[1].Value
+            : throw new Xunit.Sdk.XunitException($"no 'set {name}' in the script:\n{script}");
+
+    private static async Task<long> ImportAsync(ApplianceProcess appliance, string path)
+    {
+        using var response = await appliance.Http.PostAsJsonAsync("api/images/import", new { name = "dataplane", operatingSystem = "Test", bootMode = "Both", path }, JsonDefaults.Options);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var started = (await response.Content.ReadFromJsonAsync<ImportStartedDto>(JsonDefaults.Options))!;
+        await TestJobs.WaitAsync(appliance, started.Job.Id, j => j.State == "Succeeded", TimeSpan.FromSeconds(180));
+        return started.Image.Id;
+    }
+
+    private static string WriteDonor(string directory)
+    {
+        var path = Path.Combine(directory, "donor.raw");
+        using (var f = File.Create(path))
+        {
+            var buffer = new byte[1 << 20];
+            f.Write(new byte[1 << 20]);
+            for (int i = 1; i < 8; i++)
+            {
+                RandomNumberGenerator.Fill(buffer);
+                f.Write(buffer);
+            }
+        }
+
+        var sfdisk = TestNetwork.Run("sh", ["-c", $"printf 'label: dos\\n,,L,*\\n' | sfdisk -q {path}"], TimeSpan.FromSeconds(30));
+        Assert.True(sfdisk.ExitCode == 0, sfdisk.Stderr);
+        return path;
+    }
+}
