@@ -29,6 +29,12 @@ public sealed partial class RetentionSweep
             SELECT token_hash FROM boot_tokens WHERE expires_at < $1 OR used_at < $1 LIMIT $2)
         """;
 
+    // Boot tickets likewise: an hour past expiry (spent ones too) they are only an audit trail of recent boots.
+    private const string TicketsSql = """
+        DELETE FROM boot_tickets WHERE token_hash IN (
+            SELECT token_hash FROM boot_tickets WHERE expires_at < $1 LIMIT $2)
+        """;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly ApplianceReadiness _readiness;
     private readonly RetentionOptions _options;
@@ -56,7 +62,8 @@ public sealed partial class RetentionSweep
 
         var now = _time.GetUtcNow();
         var events = await DeleteInBatchesAsync(EventsSql, [now - _options.Retention, _options.KeepStateTransitions], cancellationToken);
-        var tokens = await DeleteInBatchesAsync(TokensSql, [now - TimeSpan.FromHours(1)], cancellationToken);
+        var tokens = await DeleteInBatchesAsync(TokensSql, [now - TimeSpan.FromHours(1)], cancellationToken)
+            + await DeleteInBatchesAsync(TicketsSql, [now - TimeSpan.FromHours(1)], cancellationToken);
         if (events + tokens > 0)
         {
             LogSwept(_logger, events, tokens, _options.Retention);
@@ -86,6 +93,6 @@ public sealed partial class RetentionSweep
         }
     }
 
-    [LoggerMessage(EventId = JobsEventIds.RetentionSwept, Level = LogLevel.Information, Message = "Retention: deleted {Events} timeline events older than {Retention} and {Tokens} spent boot tokens")]
+    [LoggerMessage(EventId = JobsEventIds.RetentionSwept, Level = LogLevel.Information, Message = "Retention: deleted {Events} timeline events older than {Retention} and {Tokens} spent boot tokens and tickets")]
     private static partial void LogSwept(ILogger logger, long events, long tokens, TimeSpan retention);
 }

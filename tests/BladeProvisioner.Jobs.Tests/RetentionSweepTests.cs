@@ -30,6 +30,9 @@ public sealed class RetentionSweepTests(PostgresServer postgres)
                 ('\x02', 1, '10.99.0.9', now() + interval '5 minutes', now() - interval '2 hours'), -- spent long ago: goes
                 ('\x03', 1, '10.99.0.9', now() - interval '10 minutes', NULL),                -- expired just now: stays for the hour
                 ('\x04', 1, '10.99.0.9', now() + interval '5 minutes', NULL);                 -- live: stays
+            INSERT INTO boot_tickets (token_hash, mac, via, issued_at, expires_at) VALUES
+                ('\x05', '52:54:00:00:00:05', 'dhcp', now() - interval '3 hours', now() - interval '2 hours'), -- goes
+                ('\x06', '52:54:00:00:00:06', 'dhcp', now(), now() + interval '2 minutes');                   -- live: stays
             """, ct);
 
         var readiness = new ApplianceReadiness();
@@ -40,7 +43,9 @@ public sealed class RetentionSweepTests(PostgresServer postgres)
         var (events, tokens) = await sweep.SweepAsync(ct);
 
         Assert.Equal(1234, events);
-        Assert.Equal(2, tokens);
+        Assert.Equal(3, tokens);
+        Assert.Equal(1L, await ScalarAsync(ds, "SELECT count(*) FROM boot_tickets WHERE token_hash = '\\x06'", ct));
+        Assert.Equal(1L, await ScalarAsync(ds, "SELECT count(*) FROM boot_tickets", ct));
         Assert.Equal(0L, await ScalarAsync(ds, "SELECT count(*) FROM events WHERE summary = 'old'", ct));
         Assert.Equal(10L, await ScalarAsync(ds, "SELECT count(*) FROM events WHERE summary = 'recent'", ct));
         Assert.Equal(3L, await ScalarAsync(ds, "SELECT count(*) FROM events WHERE kind = 'blade.state'", ct));

@@ -6,20 +6,16 @@ using Npgsql;
 namespace BladeProvisioner.Boot.Endpoints;
 
 /// <summary>
-/// Issues and spends boot tickets (<see cref="IBootTickets"/>) in the cluster-wide <c>boot_tickets</c> table. Expired
-/// tickets are deleted as new ones are issued, at most once a minute per node, so the table holds about
-/// (answers per minute × lifetime) rows however many MACs a client invents.
+/// Issues and spends boot tickets (<see cref="IBootTickets"/>) in the cluster-wide <c>boot_tickets</c> table: one
+/// INSERT on the DHCP answer path, nothing more. Tickets an hour past expiry are deleted by the hourly retention job
+/// (<c>timeline.retention</c>), with the spent conversation tokens.
 /// </summary>
 public sealed class BootTickets(NpgsqlDataSource dataSource, IOptions<BootOptions> options, TimeProvider time) : IBootTickets
 {
-    private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(1);
-    private long _nextPruneTicks;
-
     public async Task<string> IssueAsync(BootTicketGrant grant, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(grant);
         var now = time.GetUtcNow();
-        await PruneAsync(now, ct);
         var ticket = BootSecrets.New();
         await using var cmd = dataSource.CreateCommand(
             "INSERT INTO boot_tickets (token_hash, mac, address, via, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)");
@@ -52,20 +48,5 @@ public sealed class BootTickets(NpgsqlDataSource dataSource, IOptions<BootOption
         cmd.Parameters.Add(new NpgsqlParameter<IPAddress> { TypedValue = address });
         cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = time.GetUtcNow() });
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
-    }
-
-    private async Task PruneAsync(DateTimeOffset now, CancellationToken ct)
-    {
-        var next = Interlocked.Read(ref _nextPruneTicks);
-        if (now.UtcTicks < next || Interlocked.CompareExchange(ref _nextPruneTicks, (now + PruneInterval).UtcTicks, next) != next)
-        {
-            return;
-        }
-
-        // Kept an hour past expiry for the audit trail of recent boots; bounded batches, never a long lock.
-        await using var cmd = dataSource.CreateCommand(
-            "DELETE FROM boot_tickets WHERE ctid = ANY (ARRAY (SELECT ctid FROM boot_tickets WHERE expires_at < $1 LIMIT 10000))");
-        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = now - TimeSpan.FromHours(1) });
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 }
