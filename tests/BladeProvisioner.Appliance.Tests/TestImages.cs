@@ -18,7 +18,7 @@ internal static class TestImages
         var sfdisk = TestNetwork.Run("sh", ["-c", $"printf 'label: dos\\n,,L,*\\n' | sfdisk -q {path}"], TimeSpan.FromSeconds(30));
         Assert.True(sfdisk.ExitCode == 0, sfdisk.Stderr);
         using var response = await api.PostAsJsonAsync("/api/images/import", new { name, operatingSystem = "Test OS", bootMode, path }, ct);
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(ct));
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(ct) + "\n" + factory.Log.Read());
         var started = (await response.Content.ReadFromJsonAsync<ImportStartedDto>(JsonDefaults.Options, ct))!;
         var deadline = DateTime.UtcNow.AddSeconds(120);
         while (DateTime.UtcNow < deadline)
