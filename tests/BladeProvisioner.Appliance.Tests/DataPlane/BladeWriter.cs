@@ -6,7 +6,10 @@ namespace BladeProvisioner.Appliance.Tests.DataPlane;
 /// <summary>
 /// A running blade's initiator: one libiscsi session (logged in with the blade's IQN, incoming and mutual CHAP) that
 /// writes 4 KiB every <c>interval</c> on a thread of its own and records each write's latency and any failure.
-/// Automatic reconnect is off, so a dropped session is a failed write, never a silent new login.
+/// Automatic reconnect is off unless asked for, so a dropped session is a failed write, never a silent new login. With
+/// reconnect on, it behaves as an OS initiator inside its replacement timeout: a write in flight when the connection
+/// drops is queued, sent again after a new login with the same IQN and CHAP, and a unit attention that follows is
+/// retried (as the kernel's SCSI layer does), so only a write that finally fails counts as a failure.
 /// </summary>
 internal sealed partial class BladeWriter : IDisposable
 {
@@ -17,6 +20,8 @@ internal sealed partial class BladeWriter : IDisposable
     private readonly List<double> _latenciesMs = [];
     private readonly List<string> _failures = [];
     private volatile bool _stop;
+    private long _written;
+    private bool _stopped;
     private bool _disposed;
 
     private BladeWriter(IntPtr context, TimeSpan interval)
@@ -26,7 +31,8 @@ internal sealed partial class BladeWriter : IDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = "blade-writer" };
     }
 
-    public static BladeWriter Start(string portal, string targetIqn, string initiatorIqn, string user, string secret, string mutualUser, string mutualSecret, TimeSpan interval)
+    public static BladeWriter Start(
+        string portal, string targetIqn, string initiatorIqn, string user, string secret, string mutualUser, string mutualSecret, TimeSpan interval, bool reconnect = false)
     {
         var context = iscsi_create_context(initiatorIqn);
         if (context == IntPtr.Zero)
@@ -37,7 +43,13 @@ internal sealed partial class BladeWriter : IDisposable
         iscsi_set_targetname(context, targetIqn);
         iscsi_set_session_type(context, 2); // ISCSI_SESSION_NORMAL
         iscsi_set_header_digest(context, 0); // ISCSI_HEADER_DIGEST_NONE
-        iscsi_set_noautoreconnect(context, 1);
+        iscsi_set_noautoreconnect(context, reconnect ? 0 : 1);
+        if (reconnect)
+        {
+            iscsi_set_reconnect_max_retries(context, -1);
+            iscsi_set_no_ua_on_reconnect(context, 1);
+        }
+
         iscsi_set_initiator_username_pwd(context, user, secret);
         iscsi_set_target_username_pwd(context, mutualUser, mutualSecret);
         if (iscsi_full_connect_sync(context, portal, 1) != 0)
@@ -79,7 +91,7 @@ internal sealed partial class BladeWriter : IDisposable
         {
             block.AsSpan().Fill((byte)i);
             var sw = Stopwatch.StartNew();
-            var task = iscsi_write10_sync(_context, 1, (uint)(2048 + (i % 256 * 8)), block, (uint)block.Length, 512, 0, 0, 0, 0, 0);
+            var task = iscsi_write10_sync(_context, 1, Lba(i), block, (uint)block.Length, 512, 0, 0, 0, 0, 0);
             sw.Stop();
             lock (_latenciesMs)
             {
@@ -100,7 +112,42 @@ internal sealed partial class BladeWriter : IDisposable
                 scsi_free_scsi_task(task);
             }
 
+            _written = i + 1;
             Thread.Sleep(_interval);
+        }
+    }
+
+    /// <summary>
+    /// Stops writing and reads the blocks of the last 256 writes from the LUN's backing file: each must hold what was
+    /// written last to it (what the blade wrote before a fault is on its disk after it). Returns the mismatches.
+    /// </summary>
+    public IReadOnlyList<string> StopAndVerify(string backingFile)
+    {
+        Stop();
+        var mismatches = new List<string>();
+        using var file = File.OpenHandle(backingFile);
+        var block = new byte[4096];
+        for (long i = Math.Max(0, _written - 256); i < _written; i++)
+        {
+            var offset = Lba(i) * 512L;
+            if (RandomAccess.Read(file, block, offset) != block.Length || block.Any(b => b != (byte)i))
+            {
+                mismatches.Add($"write {i} (byte {offset}) is not on the disk");
+            }
+        }
+
+        return mismatches;
+    }
+
+    private static uint Lba(long write) => (uint)(2048 + (write % 256 * 8));
+
+    private void Stop()
+    {
+        if (!_stopped)
+        {
+            _stopped = true;
+            _stop = true;
+            _thread.Join(TimeSpan.FromSeconds(60));
         }
     }
 
@@ -112,8 +159,7 @@ internal sealed partial class BladeWriter : IDisposable
         }
 
         _disposed = true;
-        _stop = true;
-        _thread.Join(TimeSpan.FromSeconds(30));
+        Stop();
         iscsi_logout_sync(_context);
         iscsi_destroy_context(_context);
     }
@@ -151,6 +197,12 @@ internal sealed partial class BladeWriter : IDisposable
     [LibraryImport(Lib)]
     private static partial IntPtr iscsi_write10_sync(
         IntPtr context, int lun, uint lba, byte[] data, uint length, int blockSize, int wrprotect, int dpo, int fua, int fuaNv, int groupNumber);
+
+    [LibraryImport(Lib)]
+    private static partial void iscsi_set_reconnect_max_retries(IntPtr context, int count);
+
+    [LibraryImport(Lib)]
+    private static partial void iscsi_set_no_ua_on_reconnect(IntPtr context, int state);
 
     [LibraryImport(Lib)]
     private static partial void scsi_free_scsi_task(IntPtr task);

@@ -19,6 +19,9 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
     private const string Mac = "52:54:00:d9:01:01";
     private static readonly TimeSpan MaxStall = TimeSpan.FromSeconds(10);
 
+    /// <summary>open-iscsi's default <c>node.session.timeo.replacement_timeout</c>: how long an OS initiator queues I/O for a lost session.</summary>
+    private static readonly TimeSpan ReplacementTimeout = TimeSpan.FromSeconds(120);
+
     [GeneratedRegex(@"^bp_targets_reconcile_passes_total(?:\{[^}]*\})? (\d+)", RegexOptions.Multiline)]
     private static partial Regex ReconcilePasses();
 
@@ -66,6 +69,47 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
         var log = appliance.Log();
         Assert.Contains("tgtd left running", log, StringComparison.Ordinal);
         AssertTargetAdoptedAsItWas(log, volume.TargetIqn);
+    }
+
+    /// <summary>
+    /// tgtd itself dies (kill -9): the session drops with it. The appliance sees tgtd stop answering, starts a new one and
+    /// reconciles every target back from the database (same IQN, same backing file as LUN 1, same ACL and CHAP), and the
+    /// blade's initiator (reconnect on, as an OS initiator is within its replacement timeout) logs in again with the same
+    /// IQN and secrets: the write that was in flight completes, no write fails, and every block written before the kill
+    /// is on the disk after it. open-iscsi's default replacement timeout is 120 s; the recovery must fit well inside.
+    /// </summary>
+    [Fact]
+    public async Task TgtdKilledIsRestartedAndTheBladeLogsInAgainWithItsOwnCredentialsLosingNoWrite()
+    {
+        RequirePrograms();
+        using var dir = new TempDirectory("bp-dataplane-tgtd");
+        var cs = await postgres.CreateEmptyDatabaseAsync("dataplanetgtd");
+        await using var appliance = new ApplianceProcess(
+            dir.Path, cs, "--Appliance:NodeName", "node-dataplane-tgtd", "--Targets:StopTgtdOnShutdown", "true", "--Boot:RequireDhcpTicket", "false");
+        await appliance.StartAsync();
+        var (volume, writer) = await ProvisionAndWriteAsync(appliance, dir, reconnect: true);
+        using var blade = writer;
+        var port = appliance.Tgt.ControlPort.ToString(CultureInfo.InvariantCulture);
+        var pid = int.Parse(File.ReadAllText($"/run/tgtd/bladeprovisioner.{port}.pid").Trim(), CultureInfo.InvariantCulture);
+        Assert.NotEmpty(NexusOf(appliance.Tgt.ControlPort, volume.TargetIqn));
+
+        var killed = TestNetwork.Run("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(5));
+        Assert.Equal(0, killed.ExitCode);
+        await Eventually.UntilAsync(() => Task.FromResult(Directory.Exists($"/proc/{pid}")), alive => !alive, TimeSpan.FromSeconds(10));
+
+        // The writer's next writes complete only over a new login to the new tgtd.
+        await writer.WaitForMoreWritesAsync(10, TimeSpan.FromSeconds(120));
+        Assert.NotEmpty(NexusOf(appliance.Tgt.ControlPort, volume.TargetIqn));
+        var target = TargetSection(appliance.Tgt.ControlPort, volume.TargetIqn);
+        Assert.Contains($"Backing store path: {volume.BackingPath}", target, StringComparison.Ordinal);
+        Assert.Contains(volume.ChapUser, target, StringComparison.Ordinal);
+        var lost = writer.StopAndVerify(volume.BackingPath);
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DATAPLANE tgtd kill -9: writes {writer.Writes}; longest write (the recovery) {writer.LongestMs:F0} ms"));
+        Assert.Empty(writer.Failures);
+        Assert.Empty(lost);
+        Assert.True(writer.LongestMs < ReplacementTimeout.TotalMilliseconds / 4, $"longest write {writer.LongestMs:F0} ms");
+        Assert.Equal(2, Regex.Matches(appliance.Log(), "Starting tgtd").Count);
     }
 
     /// <summary>
@@ -156,7 +200,7 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
     /// A blade provisioned through the API, and its initiator logged in with what its sanboot script says (no DHCP ticket
     /// needed here), as the OS's initiator takes it over from the iBFT, writing every 200 ms.
     /// </summary>
-    private static async Task<(VolumeDto Volume, BladeWriter Writer)> ProvisionAndWriteAsync(ApplianceProcess appliance, TempDirectory dir)
+    private static async Task<(VolumeDto Volume, BladeWriter Writer)> ProvisionAndWriteAsync(ApplianceProcess appliance, TempDirectory dir, bool reconnect = false)
     {
         var ct = TestContext.Current.CancellationToken;
         var imageId = await ImportAsync(appliance, WriteDonor(dir.Sub("incoming")));
@@ -172,7 +216,7 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
         var sanboot = await boot.GetStringAsync($"boot/blade?mac={Mac.Replace(':', '-')}&platform=pcbios&buildarch=i386", ct);
         var writer = BladeWriter.Start(
             $"127.0.0.1:{appliance.Tgt.PortalPort}", volume.TargetIqn, Setting(sanboot, "initiator-iqn"), Setting(sanboot, "username"), Setting(sanboot, "password"),
-            Setting(sanboot, "reverse-username"), Setting(sanboot, "reverse-password"), TimeSpan.FromMilliseconds(200));
+            Setting(sanboot, "reverse-username"), Setting(sanboot, "reverse-password"), TimeSpan.FromMilliseconds(200), reconnect);
         await writer.WaitForMoreWritesAsync(5, TimeSpan.FromSeconds(10));
         return (volume, writer);
     }
@@ -214,15 +258,17 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
             m => ReconcilePasses().Match(m) is { Success: true } p && long.Parse(p.Groups[1].Value, CultureInfo.InvariantCulture) >= 1,
             TimeSpan.FromSeconds(30));
 
-    private static string NexusOf(int controlPort, string targetIqn)
+    private static string NexusOf(int controlPort, string targetIqn) =>
+        Assert.Single(Nexus().Matches(TargetSection(controlPort, targetIqn))).Groups[1].Value;
+
+    private static string TargetSection(int controlPort, string targetIqn)
     {
         var show = TestNetwork.Run("tgtadm", ["-C", controlPort.ToString(CultureInfo.InvariantCulture), "--lld", "iscsi", "--op", "show", "--mode", "target"], TimeSpan.FromSeconds(10));
         Assert.Equal(0, show.ExitCode);
         var start = show.Stdout.IndexOf(targetIqn, StringComparison.Ordinal);
         Assert.True(start >= 0, $"target {targetIqn} is gone:\n{show.Stdout}");
         var next = show.Stdout.IndexOf("\nTarget ", start, StringComparison.Ordinal);
-        var section = next < 0 ? show.Stdout[start..] : show.Stdout[start..next];
-        return Assert.Single(Nexus().Matches(section)).Groups[1].Value;
+        return next < 0 ? show.Stdout[start..] : show.Stdout[start..next];
     }
 
     private static string Setting(string script, string name) =>

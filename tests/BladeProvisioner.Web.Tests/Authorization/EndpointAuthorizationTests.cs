@@ -51,11 +51,14 @@ public sealed class EndpointAuthorizationTests(PostgresServer postgres)
         var ct = TestContext.Current.CancellationToken;
         using var app = await StartAsync();
         using var anonymous = app.Anonymous();
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/live", ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/health/ready", ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/metrics", ct)).StatusCode);
+        foreach (var path in new[] { "/health/live", "/health/ready", "/metrics" })
+        {
+            using var response = await anonymous.GetAsync(path, ct);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} → {(int)response.StatusCode}\n{app.Log.Read()}");
+        }
+
         var boot = await anonymous.GetAsync("/boot/ipxe", ct);
-        Assert.Equal(HttpStatusCode.OK, boot.StatusCode);
+        Assert.True(boot.StatusCode == HttpStatusCode.OK, $"/boot/ipxe → {(int)boot.StatusCode}\n{app.Log.Read()}");
         Assert.StartsWith("#!ipxe", await boot.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/openapi/v1.json", ct)).StatusCode);
     }

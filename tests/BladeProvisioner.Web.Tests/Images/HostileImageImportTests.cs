@@ -78,7 +78,7 @@ public sealed class HostileImageImportTests(PostgresServer postgres)
             i => i.GetProperty("state").GetString() != "Importing",
             TimeSpan.FromMinutes(2));
 
-        Assert.Equal("Active", imported.GetProperty("state").GetString());
+        Assert.True(imported.GetProperty("state").GetString() == "Active", $"{imported}\n{app.Log.Read()}");
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), imported.GetProperty("sha256").GetString());
     }
 }

@@ -4,6 +4,7 @@ using BladeProvisioner.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace BladeProvisioner.Web.Tests.Support;
 
@@ -16,6 +17,9 @@ internal sealed class WebFactory(string connectionString) : WebApplicationFactor
     public string AdminToken { get; } = "bp-test-" + Guid.NewGuid().ToString("N");
 
     public string DataDirectory => _data.Path;
+
+    /// <summary>What the appliance logged (information and above), for failure messages.</summary>
+    public FileLoggerProvider Log { get; } = new(Path.Combine(Path.GetTempPath(), $"bp-web-{Guid.NewGuid():N}.log"));
 
     /// <summary>The UI is HTTPS-only (its cookies are Secure): clients of the test server speak https.</summary>
     public static Uri BaseUri { get; } = new("https://localhost/");
@@ -43,6 +47,7 @@ internal sealed class WebFactory(string connectionString) : WebApplicationFactor
     {
         builder.ConfigureServices(services => services.AddTransient<IStartupFilter, InProcessListener>());
         builder.UseSetting("ConnectionStrings:Appliance", connectionString);
+        builder.ConfigureLogging(logging => logging.AddProvider(Log));
         builder.UseSetting("Appliance:DataDirectory", _data.Path);
         builder.UseSetting("Appliance:NodeName", "web-test-" + Guid.NewGuid().ToString("N")[..8]);
         builder.UseSetting("Auth:BootstrapApiToken", AdminToken);
