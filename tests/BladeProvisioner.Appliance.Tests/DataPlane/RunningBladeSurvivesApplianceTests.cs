@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using BladeProvisioner.Testing;
 
@@ -197,31 +194,6 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
     }
 
     /// <summary>
-    /// A blade provisioned through the API, and its initiator logged in with what its sanboot script says (no DHCP ticket
-    /// needed here), as the OS's initiator takes it over from the iBFT, writing every 200 ms.
-    /// </summary>
-    private static async Task<(VolumeDto Volume, BladeWriter Writer)> ProvisionAndWriteAsync(ApplianceProcess appliance, TempDirectory dir, bool reconnect = false)
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var imageId = await ImportAsync(appliance, WriteDonor(dir.Sub("incoming")));
-        using var created = await appliance.Http.PostAsJsonAsync("api/blades", new { bootMac = Mac }, JsonDefaults.Options, ct);
-        var blade = (await created.Content.ReadFromJsonAsync<BladeDto>(JsonDefaults.Options, ct))!;
-        using var provision = await appliance.Http.PostAsJsonAsync($"api/blades/{blade.Id}/provision", new { imageId }, JsonDefaults.Options, ct);
-        Assert.True(provision.StatusCode == HttpStatusCode.Accepted, await provision.Content.ReadAsStringAsync(ct));
-        await Eventually.UntilAsync(async () => (await appliance.GetAsync<BladeDto>($"api/blades/{blade.Id}")).State, s => s is "Provisioned" or "Failed", TimeSpan.FromSeconds(180));
-        var volume = (await appliance.GetAsync<List<VolumeDto>>($"api/volumes?bladeId={blade.Id}")).Single();
-        Assert.Equal("Exported", volume.State);
-
-        using var boot = new HttpClient { BaseAddress = appliance.ProvisioningAddress };
-        var sanboot = await boot.GetStringAsync($"boot/blade?mac={Mac.Replace(':', '-')}&platform=pcbios&buildarch=i386", ct);
-        var writer = BladeWriter.Start(
-            $"127.0.0.1:{appliance.Tgt.PortalPort}", volume.TargetIqn, Setting(sanboot, "initiator-iqn"), Setting(sanboot, "username"), Setting(sanboot, "password"),
-            Setting(sanboot, "reverse-username"), Setting(sanboot, "reverse-password"), TimeSpan.FromMilliseconds(200), reconnect);
-        await writer.WaitForMoreWritesAsync(5, TimeSpan.FromSeconds(10));
-        return (volume, writer);
-    }
-
-    /// <summary>
     /// The restarts adopted the target as it was: made once, never found drifted, its LUN and ACL never touched. (Each
     /// start re-asserts the CHAP secrets once, since tgtd never shows one: tgt checks CHAP only at login, so the session
     /// is untouched, as the unchanged nexus shows.)
@@ -234,6 +206,9 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
         Assert.Single(Regex.Matches(log, $"Target {Regex.Escape(targetIqn)} ACL "));
         Assert.DoesNotContain("session(s) dropped", log, StringComparison.Ordinal);
     }
+
+    private static async Task<(VolumeDto Volume, BladeWriter Writer)> ProvisionAndWriteAsync(ApplianceProcess appliance, TempDirectory dir, bool reconnect = false) =>
+        await RunningBlade.ProvisionAndWriteAsync(appliance, await TestDonors.ImportAsync(appliance, TestDonors.Write(dir.Sub("incoming"), 8 << 20), "dataplane"), Mac, reconnect);
 
     private static bool TgtAnswers(int controlPort) =>
         TestNetwork.Run("tgtadm", ["-C", controlPort.ToString(CultureInfo.InvariantCulture), "--op", "show", "--mode", "sys"], TimeSpan.FromSeconds(5)).ExitCode == 0;
@@ -269,38 +244,5 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
         Assert.True(start >= 0, $"target {targetIqn} is gone:\n{show.Stdout}");
         var next = show.Stdout.IndexOf("\nTarget ", start, StringComparison.Ordinal);
         return next < 0 ? show.Stdout[start..] : show.Stdout[start..next];
-    }
-
-    private static string Setting(string script, string name) =>
-        Regex.Match(script, $"^set {Regex.Escape(name)} (\\S+)$", RegexOptions.Multiline) is { Success: true } m
-            ? m.Groups[1].Value
-            : throw new Xunit.Sdk.XunitException($"no 'set {name}' in the script:\n{script}");
-
-    private static async Task<long> ImportAsync(ApplianceProcess appliance, string path)
-    {
-        using var response = await appliance.Http.PostAsJsonAsync("api/images/import", new { name = "dataplane", operatingSystem = "Test", bootMode = "Both", path }, JsonDefaults.Options);
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var started = (await response.Content.ReadFromJsonAsync<ImportStartedDto>(JsonDefaults.Options))!;
-        await TestJobs.WaitAsync(appliance, started.Job.Id, j => j.State == "Succeeded", TimeSpan.FromSeconds(180));
-        return started.Image.Id;
-    }
-
-    private static string WriteDonor(string directory)
-    {
-        var path = Path.Combine(directory, "donor.raw");
-        using (var f = File.Create(path))
-        {
-            var buffer = new byte[1 << 20];
-            f.Write(new byte[1 << 20]);
-            for (int i = 1; i < 8; i++)
-            {
-                RandomNumberGenerator.Fill(buffer);
-                f.Write(buffer);
-            }
-        }
-
-        var sfdisk = TestNetwork.Run("sh", ["-c", $"printf 'label: dos\\n,,L,*\\n' | sfdisk -q {path}"], TimeSpan.FromSeconds(30));
-        Assert.True(sfdisk.ExitCode == 0, sfdisk.Stderr);
-        return path;
     }
 }
