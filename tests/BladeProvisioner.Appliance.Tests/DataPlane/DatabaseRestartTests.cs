@@ -80,4 +80,89 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
         Assert.Empty(lost);
         Assert.True(writer.LongestMs < 10_000, $"longest write {writer.LongestMs:F0} ms");
     }
+
+    /// <summary>
+    /// Two nodes on one database, PostgreSQL restarted mid-clone: both lose their connections at once, and both may try
+    /// to run the job again when it returns. Fencing allows one execution at a time: from both nodes' logs, each
+    /// execution of the job starts only after the one before it stopped (fenced, or finished), and the job succeeds once
+    /// with the donor's bytes.
+    /// </summary>
+    [Fact]
+    public async Task TwoNodesThroughAPostgresRestartMidCloneNeverRunTheCloneTwiceAtOnce()
+    {
+        Prerequisites.RequireProgram("/usr/sbin/sfdisk");
+        Prerequisites.RequireProgram("/usr/sbin/tgtadm");
+        var ct = TestContext.Current.CancellationToken;
+        await using var postgres = new PostgresServer();
+        await postgres.InitializeAsync();
+        var cs = await postgres.CreateEmptyDatabaseAsync("pgfence");
+        using var dirA = new TempDirectory("bp-pgfence-a");
+        using var dirB = new TempDirectory("bp-pgfence-b");
+        var keys = Directory.CreateDirectory(Path.Combine(dirA.Path, "shared-keys")).FullName;
+        string[] Args(string node) =>
+        [
+            "--Appliance:NodeName", node, "--DataProtection:KeyDirectory", keys, "--Storage:Images:ImportRoots:0", dirA.Path,
+            "--Storage:Clone:DefaultBytesPerSecondLimit", (12L << 20).ToString(CultureInfo.InvariantCulture),
+        ];
+        await using var a = new ApplianceProcess(dirA.Path, cs, Args("node-a"));
+        await using var b = new ApplianceProcess(dirB.Path, cs, Args("node-b"));
+        await Task.WhenAll(a.StartAsync(), b.StartAsync());
+        var donor = TestDonors.Write(dirA.Sub("incoming"), DonorBytes);
+        var imageId = await TestDonors.ImportAsync(a, donor);
+
+        using var created = await a.Http.PostAsJsonAsync("api/blades", new { bootMac = "52:54:00:d9:03:01" }, JsonDefaults.Options, ct);
+        var blade = (await created.Content.ReadFromJsonAsync<BladeDto>(JsonDefaults.Options, ct))!;
+        using var provision = await a.Http.PostAsJsonAsync($"api/blades/{blade.Id}/provision", new { imageId }, JsonDefaults.Options, ct);
+        Assert.True(provision.StatusCode == HttpStatusCode.Accepted, await provision.Content.ReadAsStringAsync(ct));
+        var volume = (await a.GetAsync<List<VolumeDto>>($"api/volumes?bladeId={blade.Id}")).Single();
+        var jobId = (await a.GetAsync<List<JobDto>>($"api/jobs?bladeId={blade.Id}")).Single(j => j.Kind == "volume.clone").Id;
+        await TestJobs.WaitAsync(a, jobId, j => j.ProgressDone >= DonorBytes / 4 && j.State == "Running", TimeSpan.FromSeconds(180));
+
+        await postgres.Cluster.StopAsync(ct);
+        await Task.Delay(Outage, ct);
+        NpgsqlConnection.ClearAllPools();
+        await postgres.Cluster.StartAsync(ct);
+
+        var done = await TestJobs.WaitAsync(a, jobId, j => j.State is "Succeeded" or "Failed" or "Cancelled", TimeSpan.FromSeconds(240));
+        Assert.True(done.State == "Succeeded", $"clone ended {done.State}: {done.Error}\nA:\n{a.Log()}\nB:\n{b.Log()}");
+        var events = await a.GetAsync<List<EventDto>>($"api/events?jobId={jobId}&limit=200");
+        Assert.Single(events, e => e.Kind == "job.succeeded");
+        var after = await a.GetAsync<VolumeDto>($"api/volumes/{volume.Id}");
+        Assert.Equal("Exported", after.State);
+        Assert.Equal(TestDonors.HashFrom(donor, 512, DonorBytes), TestDonors.HashFrom(after.BackingPath, 512, DonorBytes));
+
+        var executions = Executions(a.Log(), "node-a", jobId).Concat(Executions(b.Log(), "node-b", jobId)).OrderBy(e => e.Start).ToList();
+        output.WriteLine("executions: " + string.Join("; ", executions.Select(e => $"{e.Node} {e.Start:HH:mm:ss.fff}–{e.End:HH:mm:ss.fff} {e.How}")));
+        Assert.True(executions.Count >= 2, "the restart did not interrupt the clone");
+        for (int i = 1; i < executions.Count; i++)
+        {
+            Assert.True(executions[i].Start >= executions[i - 1].End, $"{executions[i].Node} started the clone before {executions[i - 1].Node}'s execution stopped");
+        }
+    }
+
+    private sealed record Execution(string Node, DateTime Start, DateTime End, string How);
+
+    /// <summary>A node's executions of a job, from its log: "started" to "lost its claim and stops", "finished", "failed" or "interrupted".</summary>
+    private static List<Execution> Executions(string log, string node, long jobId)
+    {
+        var list = new List<Execution>();
+        DateTime? start = null;
+        foreach (Match m in Regex.Matches(log, $@"^(\S+) \S+: .*?Job {jobId} (?:\(volume\.clone\) )?(started|\S*.*?lost its claim and stops|finished|failed|interrupted)", RegexOptions.Multiline))
+        {
+            var at = DateTime.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+            var what = m.Groups[2].Value;
+            if (what == "started")
+            {
+                start = at;
+            }
+            else if (start is DateTime s)
+            {
+                list.Add(new Execution(node, s, at, what.Contains("lost its claim", StringComparison.Ordinal) ? "fenced" : what));
+                start = null;
+            }
+        }
+
+        Assert.True(start is null, $"{node} has an execution of job {jobId} that never stopped");
+        return list;
+    }
 }
