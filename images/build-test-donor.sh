@@ -3,8 +3,10 @@
 # (syslinux MBR + VBR) and UEFI (syslinux.efi as \EFI\BOOT\BOOTX64.EFI), whose initramfs logs in to
 # its own iSCSI root from the iBFT and prints one marker line (see images/README.md).
 #
-# usage: images/build-test-donor.sh [--version N] [--out PATH] [--force]
+# usage: images/build-test-donor.sh [--version N] [--after MODE] [--out PATH] [--force]
 #   --version N  version label inside the root filesystem ("test-donor-vN"); default 1
+#   --after MODE what the OS does after its marker line (kernel command line bp.after=): poweroff (default),
+#                reboot, wait (holds the iSCSI session), write (a synced 4 KiB write a second, each reported)
 #   --out PATH   also place a sparse copy at PATH (the cached image stays where it is)
 #   --force      rebuild even when the cache holds an image for these inputs
 # Prints the image path (the --out path if given, else the cache path) on stdout, nothing else.
@@ -15,18 +17,21 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 VERSION=1
+AFTER=poweroff
 OUT=
 FORCE=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --version) VERSION=$2; shift 2 ;;
+        --after) AFTER=$2; shift 2 ;;
         --out) OUT=$2; shift 2 ;;
         --force) FORCE=1; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
         *) echo "build-test-donor: unknown argument $1" >&2; exit 2 ;;
     esac
 done
 [[ "$VERSION" =~ ^[0-9A-Za-z._-]+$ ]] || { echo "build-test-donor: bad --version '$VERSION'" >&2; exit 2; }
+case "$AFTER" in poweroff|reboot|wait|write) ;; *) echo "build-test-donor: bad --after '$AFTER'" >&2; exit 2 ;; esac
 LABEL="test-donor-v$VERSION"
 log() { echo "build-test-donor: $*" >&2; }
 need() { for f in "$@"; do [ -e "$f" ] || { log "missing $f (apt packages: see images/README.md)"; exit 1; }; done; }
@@ -67,7 +72,7 @@ TIMEOUT 0
 LABEL bp
   KERNEL /vmlinuz
   INITRD /initrd.img
-  APPEND console=ttyS0,115200 loglevel=4 bp.after=poweroff
+  APPEND console=ttyS0,115200 loglevel=4 bp.after=$AFTER
 "
 
 # Cache key: every input's content plus this script, the init and the parameters.

@@ -7,6 +7,10 @@
 #   lab.sh blade <name> --firmware bios|uefi [--bmc] [blade.sh start options]
 #                                         a QEMU blade on the chassis; --bmc also registers the blade in the
 #                                         appliance with its IPMI BMC (restarts then go through IPMI)
+#   lab.sh donor <N> [--after MODE]       builds test donor vN (images/build-test-donor.sh --after MODE) and imports
+#                                         it unless imported already; prints image=<id>
+#   lab.sh restart [--kill] [--down S]    stops the appliance (SIGTERM, or SIGKILL with --kill), leaves it down S
+#                                         seconds, starts it again; tgtd and the blades' sessions are left alone
 #   lab.sh down                           blades, appliance (and its tgtd and database), network: all gone
 #   lab.sh demo                           up + one BIOS blade (blade1); prints the UI URL and how to sign in
 #   lab.sh status                         what runs, the UI URL, the blades
@@ -97,7 +101,7 @@ start_appliance() {
         "--Targets:PortalAddress=$SERVER"
         "--Targets:ControlPort=$TGT_CONTROL_PORT"
         "--Targets:ManageTgtd=true"
-        "--Targets:StopTgtdOnShutdown=true"
+        "--Targets:StopTgtdOnShutdown=false"
         "--Power:IpmiCipherSuite=3"
         "--Power:IpmiRetries=2"
         "--Logging:LogLevel:Npgsql=Warning"
@@ -138,12 +142,12 @@ start_appliance() {
 # import VERSION: builds test donor vN into <data>/incoming and imports it (new version of test-donor)
 # unless that version's label is already imported. Prints the image id.
 import_donor() {
-    local v=$1 file=$DATA/incoming/test-donor-v$1.img existing
+    local v=$1 after=${2:-poweroff} file=$DATA/incoming/test-donor-v$1.img existing
     # shellcheck disable=SC2016  # $notes is a jq variable
     existing=$(api GET "/api/images?name=$IMAGE_NAME" \
         | json --arg notes "test-donor-v$v" '[.[] | select((.notes // "") == $notes and .state != "Retired") | .id | tostring] | join(" ")')
     if [ -n "$existing" ]; then echo "${existing%% *}"; return 0; fi
-    "$LAB_REPO/images/build-test-donor.sh" --version "$v" --out "$file" > /dev/null
+    "$LAB_REPO/images/build-test-donor.sh" --version "$v" --after "$after" --out "$file" > /dev/null
     local body reply id
     body=$(printf '{"name":"%s","operatingSystem":"BladeProvisioner test donor","bootMode":"Both","path":"%s","notes":"test-donor-v%s"}' "$IMAGE_NAME" "$file" "$v")
     reply=$(api POST /api/images/import "$body") || die "import of $file refused"
@@ -240,7 +244,8 @@ EOT
 stop_appliance() {
     local pid; pid=$(appliance_pid || true)
     if [ -n "$pid" ]; then
-        # SIGTERM: the appliance stops its own tgtd and its embedded PostgreSQL on a clean shutdown.
+        # SIGTERM: the appliance stops its embedded PostgreSQL on a clean shutdown and leaves tgtd running (the data
+        # plane outlives it); tgtd is ended below.
         kill_wait "$pid" 30
     fi
     rm -f "$STATE/appliance.pid"
@@ -298,6 +303,25 @@ blade() {
     lab_log "blade $name powered on; watch it at $URL"
 }
 
+# restart [--kill] [--down S]: the control plane goes away and comes back, as an upgrade or a crash restart would.
+restart() {
+    local signal=TERM down=0
+    while [ $# -gt 0 ]; do
+        case "$1" in --kill) signal=KILL; shift ;; --down) down=$2; shift 2 ;; *) die "unknown option $1" ;; esac
+    done
+    [[ "$down" =~ ^[0-9]+$ ]] || die "--down wants whole seconds"
+    local pid; pid=$(appliance_pid) || die "the appliance is not running"
+    if [ "$signal" = KILL ]; then kill -9 "$pid"; else kill "$pid"; fi
+    local i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -0 "$pid" 2>/dev/null && die "the appliance (pid $pid) did not stop after SIG$signal"
+    rm -f "$STATE/appliance.pid"
+    lab_log "appliance stopped (SIG$signal); down for $down s"
+    sleep "$down"
+    start_appliance
+    lab_log "appliance ready again"
+}
+
 status() {
     if ! ns_exists; then echo "down"; return 1; fi
     local pid; pid=$(appliance_pid || true)
@@ -318,7 +342,12 @@ case "$cmd" in
     demo) demo ;;
     status) status ;;
     blade) blade "$@" ;;
+    donor) [ $# -ge 1 ] || die "usage: lab.sh donor <N> [--after MODE]"
+        v=$1; shift; after=poweroff
+        while [ $# -gt 0 ]; do case "$1" in --after) after=$2; shift 2 ;; *) die "unknown option $1" ;; esac; done
+        echo "image=$(import_donor "$v" "$after")" ;;
+    restart) restart "$@" ;;
     info) [ $# -eq 1 ] || die "usage: lab.sh info <name>"; "$LAB_HERE/blade.sh" info "$1" ;;
     env) [ -f "$ENV_FILE" ] || die "the lab is not up"; cat "$ENV_FILE" ;;
-    *) sed -n '2,21p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,25p' "$0" >&2; exit 2 ;;
 esac
