@@ -23,7 +23,8 @@ public static class JobsServiceCollectionExtensions
     /// Durable jobs: Hangfire with its PostgreSQL storage in the appliance's database (schema <c>hangfire</c>, installed
     /// under the migration lock), one job method over the jobs table, per-kind caps, and the recovery sweep as a
     /// recurring job. The engine's pieces are this host's own (storage, filters, activator), not Hangfire's process-wide
-    /// defaults, so several hosts in one process do not share them. Call after AddData.
+    /// defaults, so several hosts in one process do not share them; its log provider, which Hangfire keeps process-wide,
+    /// is <see cref="HangfireLogBridge"/>, which never hands the engine a stopped host's logger. Call after AddData.
     /// </summary>
     public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
     {
@@ -42,10 +43,14 @@ public static class JobsServiceCollectionExtensions
             new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>()), StorageOptions(options)));
         services.AddSingleton<IJobFilterProvider>(_ => Filters(options));
         services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
+        // Before the engine's server: hosted services stop in reverse order, so the log bridge lets go of this host's
+        // logger factory only after the server has stopped.
+        services.AddHostedService<HangfireLogAttachment>();
         services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
+            .UseRecommendedSerializerSettings()
+            .UseLogProvider(HangfireLogBridge.Instance));
         services.AddHangfireServer((_, server) =>
         {
             server.ServerName = node;

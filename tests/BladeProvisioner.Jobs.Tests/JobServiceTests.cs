@@ -156,6 +156,28 @@ public sealed class JobServiceTests(PostgresServer postgres)
         Assert.Equal(1, h.Probe.MaxConcurrent);
     }
 
+    /// <summary>
+    /// Hangfire keeps its log provider process-wide. Two hosts in one process (an in-place restart, the test hosts): the
+    /// one that configured the engine last stops, and the other's engine must go on dequeuing and running jobs (it used
+    /// to fail in every dequeue on the stopped host's disposed logger factory, leaving its jobs queued).
+    /// </summary>
+    [Fact]
+    public async Task JobsOfAHostStillRunAfterAnotherHostInTheProcessStopped()
+    {
+        await using var first = await StartAsync();
+        var second = await StartAsync();
+        var warmup = await second.Jobs.EnqueueAsync(new JobRequest(ProbeHandler.ProbeKind, new ProbeParameters(1)), TestContext.Current.CancellationToken);
+        await second.WaitAsync(warmup.Id, j => j.IsFinished);
+        await second.DisposeAsync();
+
+        for (int i = 0; i < 3; i++)
+        {
+            var job = await first.Jobs.EnqueueAsync(new JobRequest(ProbeHandler.ProbeKind, new ProbeParameters(2)), TestContext.Current.CancellationToken);
+            var done = await first.WaitAsync(job.Id, j => j.IsFinished, TimeSpan.FromSeconds(60));
+            Assert.Equal(JobState.Succeeded, done.State);
+        }
+    }
+
     [Fact]
     public async Task AnOvertakenExecutionCanNoLongerWriteTheRow()
     {
