@@ -10,6 +10,9 @@ public static class ReadinessMetrics
     private static readonly Counter<long> HeldCounter = Meter.CreateCounter<long>(
         "bp.readiness.held", description: "Requests from blades held (not answered, or answered 'retry') while the appliance was not ready, by service");
 
+    /// <summary>Creates the instrument now, so the exporter serves it before the first hold (called at start).</summary>
+    public static void Publish() => GC.KeepAlive(HeldCounter);
+
     /// <param name="service">dhcp, tftp or boot.</param>
     public static void Held(string service) => HeldCounter.Add(1, new KeyValuePair<string, object?>("service", service));
 }

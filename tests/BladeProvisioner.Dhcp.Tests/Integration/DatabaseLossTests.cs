@@ -79,6 +79,7 @@ public sealed class DatabaseLossTests
 
             // Back: readiness reopens and leases flow again.
             Volatile.Write(ref phase, 2);
+            NpgsqlConnection.ClearAllPools(); // this process's own pooled connections died with the server
             await cluster.StartAsync(ct);
             var reopened = await Eventually.UntilAsync(() => ReadyAsync(http), r => r.Status == HttpStatusCode.OK, TimeSpan.FromSeconds(90));
             Assert.True(reopened.Status == HttpStatusCode.OK, $"readiness did not reopen after the database came back: {reopened.Body}");
