@@ -16,4 +16,11 @@ internal static class ApplianceEventIds
     public const int ManagementCertificateExpired = 113;
     public const int ForeignHostRefused = 114;
     public const int ListenersBound = 115;
+
+    // Hosting/Readiness/ReadinessMonitor
+    public const int ReadinessProbeFailed = 121;
+    public const int ReadinessDependencyDown = 122;
+    public const int ReadinessDependencyUp = 123;
+    public const int ReadinessClosed = 124;
+    public const int ReadinessReopened = 125;
 }

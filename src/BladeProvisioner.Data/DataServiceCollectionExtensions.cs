@@ -73,6 +73,7 @@ public static class DataServiceCollectionExtensions
         services.AddHostedService<DatabaseStartup>();
         services.TryAddSingleton<ApplianceReadiness>();
         services.AddSingleton(new ReadinessGate(DatabaseStartup.Gate));
+        services.AddSingleton<IReadinessProbe, DatabaseReadinessProbe>();
 
         KeyRingSetup.AddKeyRing(services, keyRing, appliance.PathUnderData("keys"));
         services.AddSingleton<ISecretProtector, DataProtectionSecretProtector>();

@@ -13,4 +13,12 @@ public interface IPowerDriver
 
     /// <exception cref="PowerException">As for <see cref="RestartAsync"/>.</exception>
     Task<PowerStatus> GetStatusAsync(PowerTarget target, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks the BMC to power the blade off at once (a hard off: its disk is about to go away); nothing when it is off
+    /// already. Returns when the command was accepted; <see cref="PowerControl.PowerOffAsync"/> waits for the state.
+    /// </summary>
+    /// <exception cref="PowerException">As for <see cref="RestartAsync"/>; <see cref="PowerErrorCodes.Unsupported"/> when the driver cannot.</exception>
+    Task<PowerResult> PowerOffAsync(PowerTarget target, CancellationToken cancellationToken) =>
+        throw new PowerException(PowerErrorCodes.Unsupported, $"The {Kind} power driver cannot power a blade off.");
 }

@@ -36,6 +36,9 @@ public static class PowerErrorCodes
     /// <summary>The power tool (ipmitool) is not installed on the appliance.</summary>
     public const string ToolMissing = "POWER_TOOL_MISSING";
 
+    /// <summary>The BMC accepted a power-off but the blade did not report off within the wait.</summary>
+    public const string StillOn = "BMC_STILL_ON";
+
     /// <summary>No driver is registered for the blade's power driver kind.</summary>
     public const string DriverUnavailable = "POWER_DRIVER_UNAVAILABLE";
 }

@@ -128,7 +128,25 @@ public sealed class ProvisioningService(
         var blade = await db.Blades.FromSql($"SELECT *, xmin FROM blades WHERE id = {bladeId} FOR UPDATE").SingleOrDefaultAsync(ct)
             ?? throw DomainException.NotFound(ErrorCodes.BladeNotFound, $"Blade {bladeId} does not exist.");
         var now = time.GetUtcNow();
-        db.Events.Add(BladeStateMachine.Transition(blade, BladeState.Decommissioning, actor, "decommission requested", now));
+        if (blade.State == BladeState.Decommissioning)
+        {
+            // Asked again: the decommission under way is the answer; one that is no longer running (stopped by a crash
+            // before it could report, or cancelled) is started again, so a blade never stays Decommissioning for good.
+            var running = await db.Jobs
+                .Where(j => j.BladeId == bladeId && j.Kind == ProvisioningJobs.Decommission && (j.State == JobState.Queued || j.State == JobState.Running))
+                .OrderByDescending(j => j.Id)
+                .FirstOrDefaultAsync(ct);
+            if (running is not null)
+            {
+                return running;
+            }
+
+            db.Events.Add(new Event { At = now, Actor = actor, Kind = "blade.decommission-restarted", Summary = "decommission requested again", BladeId = bladeId });
+        }
+        else
+        {
+            db.Events.Add(BladeStateMachine.Transition(blade, BladeState.Decommissioning, actor, "decommission requested", now));
+        }
 
         // A clone still running is cancelled; the decommission job waits for it to stop.
         await db.Jobs

@@ -20,4 +20,5 @@ internal static class TftpEventIds
     public const int RootMissing = 4011;
     public const int ClientBusy = 4012;
     public const int TransferExpired = 4013;
+    public const int HeldNotReady = 4014;
 }

@@ -37,7 +37,10 @@ public static class TftpServiceCollectionExtensions
                 new TftpFileProviderChain(sp.GetServices<ITftpFileProvider>(), root),
                 sp.GetRequiredService<TftpMetrics>(),
                 sp.GetService<ITimeline>() ?? NullTimeline.Instance,
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger("BladeProvisioner.Tftp"));
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("BladeProvisioner.Tftp"))
+            {
+                Readiness = sp.GetRequiredService<ApplianceReadiness>(),
+            };
         });
         services.AddSingleton<TftpServer>();
         services.AddHostedService(sp => sp.GetRequiredService<TftpServer>());

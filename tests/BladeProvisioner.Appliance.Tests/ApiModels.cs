@@ -1,7 +1,10 @@
 namespace BladeProvisioner.Appliance.Tests;
 
 // The API's JSON as a client reads it.
-internal sealed record JobDto(long Id, string Kind, string State, long ProgressDone, long ProgressTotal, int Attempts, string? Error, string? Node);
+internal sealed record JobDto(long Id, string Kind, string State, long ProgressDone, long ProgressTotal, int Attempts, string? Error, string? Node)
+{
+    public string? ErrorCode { get; init; }
+}
 
 internal sealed record ImageDto(long Id, string Name, int Version, string State, string? Sha256, long VirtualSize, long AllocatedSize);
 

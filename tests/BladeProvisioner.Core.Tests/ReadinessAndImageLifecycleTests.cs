@@ -24,6 +24,45 @@ public sealed class ReadinessAndImageLifecycleTests
         Assert.Empty(r.Pending);
     }
 
+    [Fact]
+    public async Task ADependencyLostAfterStartClosesReadinessAndItsReturnReopensIt()
+    {
+        var r = new ApplianceReadiness();
+        r.Register("database");
+        var changes = new List<ReadinessChange>();
+        r.Changed += changes.Add;
+        r.Open("database");
+        Assert.True(r.IsReady);
+
+        r.MarkDown("database", "connection refused", DateTimeOffset.UnixEpoch);
+        Assert.False(r.IsReady);
+        Assert.True(r.HasStarted);
+        Assert.Equal(["database"], r.Pending);
+        Assert.Equal("connection refused", Assert.Single(r.Faults).Reason);
+        var wait = r.WaitAsync(TestContext.Current.CancellationToken);
+        Assert.False(wait.IsCompleted);
+
+        r.MarkDown("database", "still refused", DateTimeOffset.UnixEpoch);
+        r.MarkUp("database");
+        await wait;
+        Assert.True(r.IsReady);
+        Assert.Empty(r.Faults);
+        Assert.Equal([(true, false), (false, true), (true, true)], changes.Select(c => (c.Ready, c.AfterStart)));
+    }
+
+    [Fact]
+    public void ADependencyDownBeforeStartKeepsTheFirstOpeningBack()
+    {
+        var r = new ApplianceReadiness();
+        r.Register("database");
+        r.MarkDown("tgtd", "no answer", DateTimeOffset.UnixEpoch);
+        r.Open("database");
+        Assert.False(r.IsReady);
+        Assert.Equal(["tgtd"], r.Pending);
+        r.MarkUp("tgtd");
+        Assert.True(r.IsReady);
+    }
+
     [Theory]
     [InlineData(DonorImageState.Importing, DonorImageState.Active, true)]
     [InlineData(DonorImageState.Importing, DonorImageState.Failed, true)]

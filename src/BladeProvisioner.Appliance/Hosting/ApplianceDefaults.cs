@@ -1,3 +1,4 @@
+using BladeProvisioner.Appliance.Hosting.Readiness;
 using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Configuration;
 using BladeProvisioner.Core.Hosting;
@@ -25,6 +26,8 @@ internal static class ApplianceDefaults
         builder.Services.PostConfigure<BootOptions>(o => o.LoaderDirectory ??= tftpRoot);
         builder.Services.AddHostedService<IpxeBinaries>();
         builder.Services.AddSingleton<ApplianceMetrics>();
+        builder.Services.AddOptions<ReadinessOptions>().BindConfiguration(ReadinessOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHostedService<ReadinessMonitor>();
         builder.AddApplianceTelemetry();
         return builder;
     }
@@ -34,15 +37,18 @@ internal static class ApplianceDefaults
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
-        // Blades are answered only once the database and target state are restored.
+        // Blades are answered only while the appliance is ready: once the database and target state are restored, and
+        // not while a dependency is down. A held iPXE request gets a script that waits and asks again.
         var readiness = app.Services.GetRequiredService<ApplianceReadiness>();
         app.Use(async (context, next) =>
         {
             if (!readiness.IsReady && context.Request.Path.StartsWithSegments(BootUrls.Prefix, StringComparison.Ordinal))
             {
+                ReadinessMetrics.Held("boot");
+                var why = readiness.HasStarted ? "is not ready (" + string.Join(", ", readiness.Pending) + " down)" : "is starting";
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 context.Response.Headers.RetryAfter = "5";
-                await context.Response.WriteAsync("#!ipxe\necho The provisioning appliance is starting; retrying in 5 s\nsleep 5\nchain ${0}\n");
+                await context.Response.WriteAsync($"#!ipxe\necho The provisioning appliance {why}; retrying in 5 s\nsleep 5\nchain ${{0}}\n");
                 return;
             }
 
@@ -61,12 +67,21 @@ internal static class ApplianceDefaults
             .WithMetadata(new ServedOn(ListenerPlanes.Both));
         app.MapGet("/health/ready", Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> (ApplianceReadiness readiness) =>
             readiness.IsReady
-                ? TypedResults.Ok(new ReadyStatus("ready", []))
-                : TypedResults.Json(new ReadyStatus("starting", readiness.Pending), statusCode: StatusCodes.Status503ServiceUnavailable))
+                ? TypedResults.Ok(ReadyStatus.Of(readiness))
+                : TypedResults.Json(ReadyStatus.Of(readiness), statusCode: StatusCodes.Status503ServiceUnavailable))
             .WithTags("Health").ExcludeFromDescription().WithMetadata(new ServedOn(ListenerPlanes.Both));
         app.MapMetrics();
         return app;
     }
 
-    internal sealed record ReadyStatus(string Status, IReadOnlyList<string> Pending);
+    /// <summary>
+    /// <c>status</c>: <c>ready</c>, <c>starting</c> (a start-up gate is closed) or <c>unavailable</c> (a dependency is down);
+    /// <c>pending</c>: every gate or dependency holding readiness; <c>failing</c>: the dependencies down, why and since when.
+    /// </summary>
+    internal sealed record ReadyStatus(string Status, IReadOnlyList<string> Pending, IReadOnlyList<ReadinessFault> Failing)
+    {
+        public static ReadyStatus Of(ApplianceReadiness readiness) =>
+            readiness.IsReady ? new("ready", [], [])
+            : new(readiness.HasStarted ? "unavailable" : "starting", readiness.Pending, readiness.Faults);
+    }
 }

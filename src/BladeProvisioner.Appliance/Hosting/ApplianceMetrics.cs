@@ -11,6 +11,7 @@ internal sealed class ApplianceMetrics
     public ApplianceMetrics(IMeterFactory meters, ApplianceReadiness readiness, IDbContextFactory<ApplianceDbContext> contexts)
     {
         var meter = meters.Create("BladeProvisioner.Appliance");
+        ReadinessMetrics.Publish();
         meter.CreateObservableGauge("bp.ready", () => readiness.IsReady ? 1 : 0, description: "1 when the appliance answers blades");
         meter.CreateObservableGauge(
             "bp.blades",

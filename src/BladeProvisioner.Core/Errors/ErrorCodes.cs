@@ -53,6 +53,8 @@ public static class ErrorCodes
 
     public const string ProvisioningFailed = "PROVISIONING_FAILED";
     public const string CloneStillRunning = "CLONE_STILL_RUNNING";
+    public const string PowerOffFailed = "POWER_OFF_FAILED";
+    public const string DecommissionFailed = "DECOMMISSION_FAILED";
 
     /// <summary>Sent by the blade's own sanboot script back to the menu when every attempt failed.</summary>
     public const string SanbootFailed = "SANBOOT_FAILED";

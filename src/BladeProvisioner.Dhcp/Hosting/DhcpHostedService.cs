@@ -112,6 +112,16 @@ internal sealed class DhcpHostedService(
                 continue;
             }
 
+            // Not ready (the database or tgtd lost after start): nothing is answered, renewals included. A lease that
+            // cannot be recorded is never handed out, and a client retransmits; one that holds a lease keeps using it
+            // until it expires (RFC 2131 §4.4.5), far longer than an outage the monitor reports.
+            if (readiness is { IsReady: false })
+            {
+                ReadinessMetrics.Held("dhcp");
+                metrics.Dropped("not_ready");
+                continue;
+            }
+
             if (Volatile.Read(ref _inFlight) >= MaxInFlight)
             {
                 metrics.Dropped("overloaded");

@@ -44,6 +44,21 @@ internal sealed partial class IpmiDriver(IProcessRunner runner, IOptions<PowerOp
         return new PowerResult(PowerDriverKind.Ipmi, action, bootSet, message) { Elapsed = Stopwatch.GetElapsedTime(started) };
     }
 
+    public async Task<PowerResult> PowerOffAsync(PowerTarget target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var session = Open(target);
+        var started = Stopwatch.GetTimestamp();
+        if (await ReadPowerAsync(session, cancellationToken) == PowerState.Off)
+        {
+            return new PowerResult(PowerDriverKind.Ipmi, "none", false, "IPMI: blade was off already.") { Elapsed = Stopwatch.GetElapsedTime(started) };
+        }
+
+        await RunAsync(session, "power off", ["power", "off"], cancellationToken);
+        LogPoweredOff(logger, target.BladeId, session.Host, session.Port);
+        return new PowerResult(PowerDriverKind.Ipmi, "off", false, "IPMI: power off.") { Elapsed = Stopwatch.GetElapsedTime(started) };
+    }
+
     public async Task<PowerStatus> GetStatusAsync(PowerTarget target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -168,6 +183,9 @@ internal sealed partial class IpmiDriver(IProcessRunner runner, IOptions<PowerOp
 
     [LoggerMessage(EventId = PowerEventIds.IpmiDriverRestarted, Level = LogLevel.Information, Message = "Blade {BladeId}: IPMI {Host}:{Port} power {Action} (next boot PXE: {BootSet})")]
     private static partial void LogRestarted(ILogger logger, long bladeId, string host, int port, string action, bool bootSet);
+
+    [LoggerMessage(EventId = PowerEventIds.IpmiDriverPoweredOff, Level = LogLevel.Information, Message = "Blade {BladeId}: IPMI {Host}:{Port} power off")]
+    private static partial void LogPoweredOff(ILogger logger, long bladeId, string host, int port);
 
     [LoggerMessage(EventId = PowerEventIds.IpmiFailed, Level = LogLevel.Warning, Message = "IPMI {Host}:{Port} {Operation} failed with {Code}")]
     private static partial void LogFailed(ILogger logger, string host, int port, string operation, string code);

@@ -61,6 +61,30 @@ internal sealed partial class RedfishDriver(IHttpClientFactory httpClientFactory
         return new PowerResult(PowerDriverKind.Redfish, resetType, bootSet, message) { Elapsed = Stopwatch.GetElapsedTime(started) };
     }
 
+    public async Task<PowerResult> PowerOffAsync(PowerTarget target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var started = Stopwatch.GetTimestamp();
+        var (session, systemPath) = await OpenAsync(target, cancellationToken);
+        var (system, _) = await session.GetAsync(systemPath, cancellationToken);
+        if (ReadPowerState(system) == PowerState.Off)
+        {
+            return new PowerResult(PowerDriverKind.Redfish, "none", false, "Redfish: blade was off already.") { Elapsed = Stopwatch.GetElapsedTime(started) };
+        }
+
+        var reset = system["Actions"]?["#ComputerSystem.Reset"] as JsonObject;
+        var resetPath = Text(reset?["target"]) ?? $"{systemPath}/Actions/ComputerSystem.Reset";
+        var allowable = Strings(reset?["ResetType@Redfish.AllowableValues"]);
+        if (allowable is not null && !allowable.Contains("ForceOff", StringComparer.Ordinal))
+        {
+            throw new PowerException(PowerErrorCodes.Unsupported, $"Redfish {systemPath}: the BMC offers no ForceOff (it allows {string.Join(", ", allowable)}).");
+        }
+
+        await session.SendJsonAsync(HttpMethod.Post, resetPath, new JsonObject { ["ResetType"] = "ForceOff" }, ifMatch: null, cancellationToken);
+        LogPoweredOff(logger, target.BladeId, session.BaseUri.Authority);
+        return new PowerResult(PowerDriverKind.Redfish, "ForceOff", false, "Redfish: ForceOff.") { Elapsed = Stopwatch.GetElapsedTime(started) };
+    }
+
     public async Task<PowerStatus> GetStatusAsync(PowerTarget target, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -126,4 +150,7 @@ internal sealed partial class RedfishDriver(IHttpClientFactory httpClientFactory
 
     [LoggerMessage(EventId = PowerEventIds.RedfishDriverRestarted, Level = LogLevel.Information, Message = "Blade {BladeId}: Redfish {Authority} {ResetType} (next boot PXE: {BootSet})")]
     private static partial void LogRestarted(ILogger logger, long bladeId, string authority, string resetType, bool bootSet);
+
+    [LoggerMessage(EventId = PowerEventIds.RedfishDriverPoweredOff, Level = LogLevel.Information, Message = "Blade {BladeId}: Redfish {Authority} ForceOff")]
+    private static partial void LogPoweredOff(ILogger logger, long bladeId, string authority);
 }

@@ -30,6 +30,7 @@ internal static class TargetsHostingExtensions
         services.TryAddSingleton<IProcessRunner, ProcessRunner>();
         services.TryAddSingleton<ApplianceReadiness>();
         services.AddSingleton(new ReadinessGate(TargetReconcilerService.ReadinessGate));
+        services.AddSingleton<IReadinessProbe, TargetDaemonReadinessProbe>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<TgtDriver>();
         services.TryAddSingleton<LioDriver>();

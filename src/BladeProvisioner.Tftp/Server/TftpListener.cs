@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using BladeProvisioner.Core.Readiness;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Platform.Net;
 using BladeProvisioner.Tftp.Protocol;
@@ -133,6 +134,16 @@ internal sealed class TftpListener : IAsyncDisposable
         // A retransmitted RRQ while its transfer runs: the transfer's own retransmission answers it.
         if (_sessions.ContainsKey(client))
         {
+            return;
+        }
+
+        // Not ready (a dependency lost after start): the request is dropped, not refused. A firmware's TFTP client
+        // retransmits its read request, so a short outage costs a blade a few seconds; an error packet would end its
+        // boot attempt. Transfers already running go on: they need only the files.
+        if (_context.Readiness is { IsReady: false })
+        {
+            ReadinessMetrics.Held("tftp");
+            TftpLog.HeldNotReady(_context.Logger, client);
             return;
         }
 

@@ -42,6 +42,9 @@ internal static partial class TftpLog
     [LoggerMessage(EventId = TftpEventIds.ClientBusy, Level = LogLevel.Warning, Message = "TFTP refused {Client}: its address already runs {Limit} transfers (Tftp:MaxTransfersPerClient)")]
     public static partial void ClientBusy(ILogger logger, IPEndPoint client, int limit);
 
+    [LoggerMessage(EventId = TftpEventIds.HeldNotReady, Level = LogLevel.Debug, Message = "TFTP read request from {Client} held: the appliance is not ready")]
+    public static partial void HeldNotReady(ILogger logger, IPEndPoint client);
+
     [LoggerMessage(EventId = TftpEventIds.TransferExpired, Level = LogLevel.Warning, Message = "TFTP transfer of {File} to {Client} ended after {Seconds} s (Tftp:MaxTransferDuration)")]
     public static partial void TransferExpired(ILogger logger, string file, IPEndPoint client, double seconds);
 

@@ -1,4 +1,5 @@
 using System.Net;
+using BladeProvisioner.Core.Readiness;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Tftp.Files;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,9 @@ internal sealed class TftpServerContext(TftpOptions options, TftpFileProviderCha
     public TftpMetrics Metrics { get; } = metrics;
     public ITimeline Timeline { get; } = timeline;
     public ILogger Logger { get; } = logger;
+
+    /// <summary>When set, new transfers start only while the appliance is ready (see <see cref="TftpListener"/>).</summary>
+    public ApplianceReadiness? Readiness { get; init; }
 
     public int ActiveTransfers => Volatile.Read(ref _active);
 

@@ -100,7 +100,8 @@ public sealed class CrashTests(PostgresServer postgres)
         Assert.True(lost.Count == 0, $"ACKed but not in the lease table: {string.Join(", ", lost.Take(10))}");
     }
 
-    private static async Task<Process> StartServerAsync(TestNetwork network, string connectionString, string dataDirectory, TgtInstance tgt, CancellationToken ct)
+    internal static async Task<Process> StartServerAsync(
+        TestNetwork network, string connectionString, string dataDirectory, TgtInstance tgt, CancellationToken ct, params string[] extraArguments)
     {
         var process = StartProcess("dotnet", [ApplianceProcess.AppliancePath(), .. ApplianceProcess.ListenerArguments(ApplianceProcess.FreeTcpPort(), ApplianceProcess.FreeTcpPort()),
             $"--Appliance:DataDirectory={dataDirectory}", "--Appliance:NodeName=dhcp-crash", .. tgt.Arguments,
@@ -109,7 +110,7 @@ public sealed class CrashTests(PostgresServer postgres)
             $"--Dhcp:Scopes:0:Subnet=10.99.{network.Subnet}.0/24", $"--Dhcp:Scopes:0:Ranges:0=10.99.{network.Subnet}.10-10.99.{network.Subnet}.250",
             "--Dhcp:Scopes:0:LeaseTime=01:00:00",
             // perfdhcp sends as a relay agent would (giaddr = its own address, from port 67).
-            $"--Dhcp:TrustedRelays:0={network.PeerAddress}"]);
+            $"--Dhcp:TrustedRelays:0={network.PeerAddress}", .. extraArguments]);
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new ConcurrentQueue<string>();
         void OnLine(object? sender, DataReceivedEventArgs e)
@@ -143,7 +144,7 @@ public sealed class CrashTests(PostgresServer postgres)
         return process;
     }
 
-    private static Process StartProcess(string program, IEnumerable<string> args)
+    internal static Process StartProcess(string program, IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
@@ -154,7 +155,7 @@ public sealed class CrashTests(PostgresServer postgres)
         return Process.Start(psi)!;
     }
 
-    private static void Stop(Process? process)
+    internal static void Stop(Process? process)
     {
         try
         {

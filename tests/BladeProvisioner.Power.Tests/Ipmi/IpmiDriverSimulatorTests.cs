@@ -63,6 +63,23 @@ public sealed class IpmiDriverSimulatorTests
     }
 
     [Fact]
+    public async Task PowerOffTurnsARunningBladeOffAndIsANoOpWhenItIsOff()
+    {
+        await using var sim = await IpmiSimulator.StartAsync(User, Password, poweredOn: true, Ct);
+        var driver = Driver(RecordingRunner.Real());
+
+        var result = await driver.PowerOffAsync(Target(sim), Ct);
+
+        Assert.Equal("off", result.Action);
+        Assert.Equal(["power 0"], sim.Events);
+        Assert.Equal("0", sim.ChassisPower);
+        Assert.Equal(PowerState.Off, (await driver.GetStatusAsync(Target(sim), Ct)).State);
+        var again = await driver.PowerOffAsync(Target(sim), Ct);
+        Assert.Equal("none", again.Action);
+        Assert.Equal(["power 0"], sim.Events);
+    }
+
+    [Fact]
     public async Task PasswordTravelsInTheEnvironmentNeverOnTheCommandLine()
     {
         await using var sim = await IpmiSimulator.StartAsync(User, Password, poweredOn: true, Ct);

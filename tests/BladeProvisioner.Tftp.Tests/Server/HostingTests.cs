@@ -96,4 +96,38 @@ public sealed class HostingTests
             root.Delete(recursive: true);
         }
     }
+    [Fact]
+    public async Task ReadRequestsAreHeldWhileADependencyIsDownAndServedWhenItIsBack()
+    {
+        var root = Directory.CreateTempSubdirectory("bptftp-host-");
+        try
+        {
+            File.WriteAllBytes(Path.Combine(root.FullName, "ipxe.efi"), new byte[1000]);
+            var readiness = new ApplianceReadiness();
+            readiness.Register("database");
+            readiness.Open("database");
+            using var host = Build(
+                new() { ["Tftp:Enabled"] = "true", ["Tftp:ListenAddress"] = "127.0.0.1", ["Tftp:Port"] = "0", ["Tftp:Root"] = root.FullName },
+                readiness);
+            await host.StartAsync(TestContext.Current.CancellationToken);
+            var bound = await host.Services.GetRequiredService<TftpServer>().Listening.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+
+            readiness.MarkDown("database", "connection refused", DateTimeOffset.UtcNow);
+            using (var held = new TestTftpClient(bound.Single()))
+            {
+                held.SendToServer(TestTftpClient.Request("ipxe.efi"));
+                Assert.Null(await held.ReceiveAsync(TimeSpan.FromSeconds(2)));
+            }
+
+            readiness.MarkUp("database");
+            using var client = new TestTftpClient(bound.Single());
+            var (data, _) = await client.DownloadAsync("ipxe.efi");
+            Assert.Equal(1000, data.Length);
+            await host.StopAsync(TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
 }
