@@ -1,10 +1,10 @@
+using System.Security.Cryptography;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Lifecycle;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Security;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
-using System.Security.Cryptography;
 using BladeProvisioner.Jobs;
 using BladeProvisioner.Platform.Files;
 using BladeProvisioner.Power;

@@ -31,7 +31,7 @@ public sealed partial class CommitDurabilityTests(PostgresServer postgres)
         var pid = appliance.Pid!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var strace = new Process
         {
-            StartInfo = new ProcessStartInfo("strace", ["-f", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2", "-o", trace, "-p", pid])
+            StartInfo = new ProcessStartInfo("strace", ["-f", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2,execve", "-o", trace, "-p", pid])
             {
                 RedirectStandardError = true,
             },
@@ -75,10 +75,12 @@ public sealed partial class CommitDurabilityTests(PostgresServer postgres)
             var imageDir = Path.GetDirectoryName(image)!;
             var volumeDir = Path.GetDirectoryName(volume.BackingPath)!;
 
-            // qemu-img flushed its output (it did not with its default cache mode for convert, "unsafe").
+            // qemu-img itself flushed its output (it did not with its default cache mode for convert, "unsafe").
+            var qemuImg = calls.Select(l => QemuImgExec().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+            Assert.True(qemuImg.Count > 0, $"qemu-img convert was not seen:\n{string.Join('\n', calls)}");
             var rename = calls.FindIndex(l => l.Contains("rename", StringComparison.Ordinal) && l.Contains($"\"{image}\"", StringComparison.Ordinal));
             Assert.True(rename >= 0, $"no rename to {image}:\n{string.Join('\n', calls)}");
-            Assert.Contains(calls.Take(rename), l => Synced(l, image + ".partial"));
+            Assert.Contains(calls.Take(rename), l => Synced(l, image + ".partial") && qemuImg.Contains(l.Split(' ', 2)[0]));
 
             // After the rename, the directory that names the image was fsynced.
             Assert.Contains(calls.Skip(rename), l => Synced(l, imageDir));
@@ -106,6 +108,10 @@ public sealed partial class CommitDurabilityTests(PostgresServer postgres)
 
     [GeneratedRegex(@"f(?:data)?sync\(\d+<([^>]+)>\)\s+=\s+0")]
     private static partial Regex SyncCall();
+
+    // "<pid> execve("/usr/bin/qemu-img", ["qemu-img", "convert", ...]) = 0": the pid of the convert (under prlimit).
+    [GeneratedRegex(@"^(\d+)\s+execve\(""[^""]*qemu-img"", \[""qemu-img"", ""convert"".*\)\s+=\s+0")]
+    private static partial Regex QemuImgExec();
 
     private static List<string> ReadShared(string path)
     {
