@@ -31,7 +31,7 @@ public sealed partial class CommitDurabilityTests(PostgresServer postgres)
         var pid = appliance.Pid!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
         using var strace = new Process
         {
-            StartInfo = new ProcessStartInfo("strace", ["-f", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2,execve", "-o", trace, "-p", pid])
+            StartInfo = new ProcessStartInfo("strace", ["-f", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2,execve,clone,clone3", "-o", trace, "-p", pid])
             {
                 RedirectStandardError = true,
             },
@@ -76,7 +76,7 @@ public sealed partial class CommitDurabilityTests(PostgresServer postgres)
             var volumeDir = Path.GetDirectoryName(volume.BackingPath)!;
 
             // qemu-img itself flushed its output (it did not with its default cache mode for convert, "unsafe").
-            var qemuImg = calls.Select(l => QemuImgExec().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+            var qemuImg = QemuImgThreads(calls);
             Assert.True(qemuImg.Count > 0, $"qemu-img convert was not seen:\n{string.Join('\n', calls)}");
             var rename = calls.FindIndex(l => l.Contains("rename", StringComparison.Ordinal) && l.Contains($"\"{image}\"", StringComparison.Ordinal));
             Assert.True(rename >= 0, $"no rename to {image}:\n{string.Join('\n', calls)}");
@@ -108,6 +108,29 @@ public sealed partial class CommitDurabilityTests(PostgresServer postgres)
 
     [GeneratedRegex(@"f(?:data)?sync\(\d+<([^>]+)>\)\s+=\s+0")]
     private static partial Regex SyncCall();
+
+    /// <summary>The ids strace shows for qemu-img convert: its process (after prlimit's exec) and the threads it starts.</summary>
+    private static HashSet<string> QemuImgThreads(List<string> calls)
+    {
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var line in calls)
+        {
+            if (QemuImgExec().Match(line) is { Success: true } exec)
+            {
+                ids.Add(exec.Groups[1].Value);
+            }
+            else if (CloneCall().Match(line) is { Success: true } clone && ids.Contains(clone.Groups[1].Value))
+            {
+                ids.Add(clone.Groups[2].Value);
+            }
+        }
+
+        return ids;
+    }
+
+    // "<id> clone3({...}, 88) = <new id>", or its "<... clone3 resumed>" half when another thread interleaved.
+    [GeneratedRegex(@"^(\d+)\s+(?:clone3?\(|<\.\.\. clone3? resumed>).*\)\s+=\s+(\d+)")]
+    private static partial Regex CloneCall();
 
     // "<pid> execve("/usr/bin/qemu-img", ["qemu-img", "convert", ...]) = 0": the pid of the convert (under prlimit).
     [GeneratedRegex(@"^(\d+)\s+execve\(""[^""]*qemu-img"", \[""qemu-img"", ""convert"".*\)\s+=\s+0")]
