@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Lifecycle;
 using BladeProvisioner.Core.Model;
@@ -5,6 +6,7 @@ using BladeProvisioner.Core.Security;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
 using BladeProvisioner.Jobs;
+using BladeProvisioner.Platform.Files;
 using BladeProvisioner.Power;
 using BladeProvisioner.Storage;
 using BladeProvisioner.Storage.Cloning;
@@ -18,7 +20,9 @@ namespace BladeProvisioner.Provisioning;
 /// <summary>
 /// Donor → blade LUN: copy (reflink or sparse, resumable), personalise the partition table, verify block 0 and the
 /// table, export under the blade's target with ACL and CHAP, mark the blade Provisioned, restart it. The volume is
-/// exported only after it verified: a half-made volume is never visible to any initiator.
+/// exported only after it verified: a half-made volume is never visible to any initiator. Every phase is idempotent
+/// and its completion is checkpointed after its effect is durable, so a kill -9 anywhere resumes at the phase it
+/// interrupted (docs/operations.md, "Clone phases and a kill -9").
 /// </summary>
 internal sealed class ProvisionBladeJob(
     IDbContextFactory<ApplianceDbContext> contexts,
@@ -31,6 +35,7 @@ internal sealed class ProvisionBladeJob(
     TimeProvider time) : IJobHandler
 {
     private const string PhaseCopy = "copy";
+    private const string PhaseCopied = "copied";
     private const string PhaseVerified = "verified";
 
     public string Kind => ProvisioningJobs.Provision;
@@ -71,6 +76,7 @@ internal sealed class ProvisionBladeJob(
         using (await targetChanges.AcquireAsync(cancellationToken))
         {
             await targets.EnsureTargetAsync(VolumeTargetSpec.For(volume, blade.InitiatorIqn, secrets), cancellationToken);
+            await ClonePhasePause.AfterEffectAsync(cancellationToken);
             volume.State = BootVolumeState.Exported;
             db.Events.Add(BladeStateMachine.Transition(blade, BladeState.Provisioned, "jobs", $"{image.DisplayName} exported as {volume.TargetIqn} LUN {volume.Lun}", time.GetUtcNow()));
             await db.SaveChangesAsync(CancellationToken.None);
@@ -115,9 +121,53 @@ internal sealed class ProvisionBladeJob(
     private async Task CopyAndVerifyAsync(
         JobContext context, ApplianceDbContext db, BootVolume volume, DonorImage image, ProvisionCheckpoint? checkpoint, CancellationToken ct)
     {
+        var plan = await partitioner.PlanAsync(image.Path!, ct);
+        if (checkpoint?.Phase != PhaseCopied || !File.Exists(volume.BackingPath))
+        {
+            checkpoint = await CopyAsync(context, db, volume, image, plan, checkpoint, ct);
+        }
+
+        // Personalise: identifiers derived from the seed recorded before the first write, so running it again after a
+        // kill rewrites the same bytes. The donor is not hashed again here: block 0 of the volume is no longer the donor's.
+        volume.State = BootVolumeState.Verifying;
+        await db.SaveChangesAsync(ct);
+        await context.EnsureOwnedAsync(ct);
+        var options = PersonalizeOptions.Default with { Plan = plan, IdentifierSeed = Convert.FromHexString(checkpoint.IdentifierSeed!) };
+        var personalised = await partitioner.PersonalizeAsync(volume.BackingPath, volume.SizeBytes, options, ct);
+        await partitioner.VerifyAsync(volume.BackingPath, ct);
+        Durable.FsyncFileAndDirectory(volume.BackingPath);
+        await ClonePhasePause.AfterEffectAsync(ct);
+        volume.State = BootVolumeState.Ready;
+        await db.SaveChangesAsync(ct);
+        await context.ReportAsync(checkpoint.DurableOffset, checkpoint.DurableOffset, checkpoint with { Phase = PhaseVerified }, ct);
+        var how = checkpoint.Reflinked ? " by reflink" : string.Empty;
+        var summary = $"{image.DisplayName} cloned{how} in {checkpoint.CopySeconds:F1} s; disk id {personalised.DiskIdentifierAfter}";
+        context.Timeline.Record(new TimelineRecord("storage", "volume.cloned", summary)
+        {
+            BladeId = volume.BladeId,
+            BootVolumeId = volume.Id,
+            JobId = context.JobId,
+            Details = new Dictionary<string, object?>
+            {
+                ["reflinked"] = checkpoint.Reflinked,
+                ["bytes"] = checkpoint.DurableOffset,
+                ["dataBytesCopied"] = checkpoint.DataBytesCopied,
+                ["seconds"] = Math.Round(checkpoint.CopySeconds, 3),
+                ["sha256"] = checkpoint.Sha256,
+                ["diskIdentifier"] = personalised.DiskIdentifierAfter,
+            },
+        });
+    }
+
+    /// <summary>
+    /// The copy phase, resumed from the durable offset. Its end is recorded ("copied") only once the whole donor is
+    /// fdatasynced in the volume, the volume's name is durable in its directory, and the donor's SHA-256 matched.
+    /// </summary>
+    private async Task<ProvisionCheckpoint> CopyAsync(
+        JobContext context, ApplianceDbContext db, BootVolume volume, DonorImage image, PartitionPlan plan, ProvisionCheckpoint? checkpoint, CancellationToken ct)
+    {
         volume.State = BootVolumeState.Cloning;
         await db.SaveChangesAsync(ct);
-        var plan = await partitioner.PlanAsync(image.Path!, ct);
         var resume = checkpoint?.Phase == PhaseCopy && File.Exists(volume.BackingPath) ? checkpoint.DurableOffset : 0;
         PrivateDirectory.Ensure(Path.GetDirectoryName(volume.BackingPath)!);
         var result = await copier.CopyAsync(
@@ -127,39 +177,28 @@ internal sealed class ProvisionBladeJob(
                 DestinationOffset = plan.DestinationOffset,
                 ComputeSha256 = image.Sha256 is not null,
             },
-            new CheckpointingProgress(context, ct),
+            new CheckpointingProgress(context, checkpoint?.IdentifierSeed, ct),
             ct);
 
-        // What was copied is what the donor version is: a changed or damaged donor file fails the clone.
+        // What was copied is what the donor version is: a changed or damaged donor file fails the clone. (On a resume
+        // the copier hashes the already copied prefix from the donor, not from the volume.)
         if (image.Sha256 is not null && result.Sha256 is not null && !string.Equals(result.Sha256, image.Sha256, StringComparison.Ordinal))
         {
             throw DomainException.Conflict(ErrorCodes.DonorChecksumMismatch, $"{image.DisplayName} no longer matches its SHA-256 ({result.Sha256} ≠ {image.Sha256}); the clone was discarded.");
         }
 
-        volume.State = BootVolumeState.Verifying;
-        await db.SaveChangesAsync(ct);
-        var personalised = await partitioner.PersonalizeAsync(volume.BackingPath, volume.SizeBytes, PersonalizeOptions.Default with { Plan = plan }, ct);
-        await partitioner.VerifyAsync(volume.BackingPath, ct);
-        volume.State = BootVolumeState.Ready;
-        await db.SaveChangesAsync(ct);
-        await context.ReportAsync(result.BytesTotal, result.BytesTotal, new ProvisionCheckpoint(result.BytesTotal, PhaseVerified), ct);
-        var how = result.Reflinked ? " by reflink" : string.Empty;
-        var summary = $"{image.DisplayName} cloned{how} in {result.Elapsed.TotalSeconds:F1} s; disk id {personalised.DiskIdentifierAfter}";
-        context.Timeline.Record(new TimelineRecord("storage", "volume.cloned", summary)
-        {
-            BladeId = volume.BladeId,
-            BootVolumeId = volume.Id,
-            JobId = context.JobId,
-            Details = new Dictionary<string, object?>
-            {
-                ["reflinked"] = result.Reflinked,
-                ["bytes"] = result.BytesTotal,
-                ["dataBytesCopied"] = result.DataBytesCopied,
-                ["seconds"] = Math.Round(result.Elapsed.TotalSeconds, 3),
-                ["sha256"] = result.Sha256,
-                ["diskIdentifier"] = personalised.DiskIdentifierAfter,
-            },
-        });
+        Durable.FsyncFileAndDirectory(volume.BackingPath);
+        await ClonePhasePause.AfterEffectAsync(ct);
+        var copied = new ProvisionCheckpoint(
+            result.BytesTotal,
+            PhaseCopied,
+            checkpoint?.IdentifierSeed ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            result.Reflinked,
+            result.DataBytesCopied,
+            result.Elapsed.TotalSeconds,
+            result.Sha256);
+        await context.ReportAsync(result.BytesTotal, result.BytesTotal, copied, ct);
+        return copied;
     }
 
     /// <summary>IPMI and Redfish blades are restarted from here; in-band blades reboot from their progress screen.</summary>
@@ -180,9 +219,9 @@ internal sealed class ProvisionBladeJob(
         }
     }
 
-    private sealed class CheckpointingProgress(JobContext context, CancellationToken ct) : IProgress<CopyProgress>
+    private sealed class CheckpointingProgress(JobContext context, string? seed, CancellationToken ct) : IProgress<CopyProgress>
     {
         public void Report(CopyProgress value) =>
-            context.ReportAsync(value.BytesDone, value.BytesTotal, new ProvisionCheckpoint(value.DurableOffset, PhaseCopy), ct).GetAwaiter().GetResult();
+            context.ReportAsync(value.BytesDone, value.BytesTotal, new ProvisionCheckpoint(value.DurableOffset, PhaseCopy, seed), ct).GetAwaiter().GetResult();
     }
 }

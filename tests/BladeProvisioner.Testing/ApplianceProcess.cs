@@ -81,6 +81,10 @@ public sealed class ApplianceProcess : IAsyncDisposable
 
     /// <summary>An admin client of the management listener (bearer <see cref="ApiToken"/>).</summary>
     public HttpClient Http { get; }
+
+    /// <summary>Environment variables set for the process on every start (test hooks such as a clone phase pause).</summary>
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
 
     /// <summary>Starts the process and waits until <c>/health/ready</c> answers 200.</summary>
@@ -94,6 +98,11 @@ public sealed class ApplianceProcess : IAsyncDisposable
         }
 
         psi.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (name, value) in Environment)
+        {
+            psi.Environment[name] = value;
+        }
+
         var log = new StreamWriter(_logPath, append: true, Encoding.UTF8) { AutoFlush = true };
         await log.WriteLineAsync($"===== start #{++_starts} at {DateTimeOffset.UtcNow:O}");
         _process = Process.Start(psi)!;

@@ -42,8 +42,9 @@ internal sealed class SparseCopy(
         LinuxFile.Advise(source, resumeOffset, 0, LinuxFile.AdviceSequential);
         if (hash is not null && resumeOffset > 0)
         {
-            // The prefix was copied by an earlier run: hash it from the destination (holes skipped cheaply).
-            SparseRead.HashRange(destination, destinationOffset, resumeOffset, hash);
+            // The prefix was copied by an earlier run: hash it from the source, the donor the hash vouches for (holes
+            // skipped cheaply). Not from the destination: its block 0 may already be personalised.
+            SparseRead.HashRange(source, 0, resumeOffset, hash);
         }
 
         var chunk = ChunkSize();

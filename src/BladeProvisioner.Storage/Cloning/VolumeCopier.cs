@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using BladeProvisioner.Core.Errors;
+using BladeProvisioner.Platform.Files;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -105,6 +106,11 @@ public sealed partial class VolumeCopier : IDisposable
         {
             destination = File.OpenHandle(
                 request.Destination, resume > 0 ? FileMode.Open : FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
+            if (resume == 0)
+            {
+                // A new file: its name is made durable before any checkpoint can say the file holds data.
+                Durable.FsyncDirectory(Path.GetDirectoryName(Path.GetFullPath(request.Destination))!);
+            }
 
             // Whatever follows the durable point may be torn or stale (zero blocks are skipped, not written): drop it.
             RandomAccess.SetLength(destination, request.DestinationOffset + resume);

@@ -51,10 +51,12 @@ public sealed class ImageProbe(IProcessRunner runner, IOptions<ImageStoreOptions
 
     /// <summary>
     /// Converts an image of <paramref name="format"/> (as <see cref="ProbeAsync"/> found it) to a raw sparse file
-    /// (qemu-img skips zero clusters with -S).
+    /// (qemu-img skips zero clusters with -S). The output cache mode is writeback (<c>-t writeback</c>): qemu-img's
+    /// default for convert is <c>unsafe</c>, which never flushes, so a power loss after it exits could lose the
+    /// converted image; writeback flushes (fdatasync) before qemu-img exits.
     /// </summary>
     public Task ConvertToRawAsync(string source, ImageFormat format, string destination, TimeSpan timeout, CancellationToken cancellationToken) =>
-        runner.RunAsync(QemuImg(["convert", "-p", "-f", QemuName(format), "-O", "raw", "-S", "4k", source, destination], timeout), cancellationToken);
+        runner.RunAsync(QemuImg(["convert", "-p", "-t", "writeback", "-f", QemuName(format), "-O", "raw", "-S", "4k", source, destination], timeout), cancellationToken);
 
     /// <summary>qemu-img under prlimit: address space and CPU time capped, the wall-clock timeout on top (the runner's).</summary>
     private ProcessSpec QemuImg(IReadOnlyList<string> arguments, TimeSpan timeout)

@@ -5,6 +5,7 @@ using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
 using BladeProvisioner.Jobs;
+using BladeProvisioner.Platform.Files;
 using BladeProvisioner.Storage.Cloning;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -77,8 +78,8 @@ internal sealed class ImportImageJob(
         var virtualSize = new FileInfo(partial).Length;
         await context.ReportAsync(virtualSize, virtualSize, cancellationToken: cancellationToken);
 
-        // The version is complete: give it its final name, then make it Active.
-        File.Move(partial, p.Destination, overwrite: true);
+        // The version is complete: give it its final name (durably: file, then directory), then make it Active.
+        Durable.Rename(partial, p.Destination);
         var allocated = AllocatedBytes(p.Destination);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var image = await db.DonorImages.SingleAsync(i => i.Id == p.ImageId, cancellationToken);

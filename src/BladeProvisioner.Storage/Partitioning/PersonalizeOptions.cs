@@ -17,6 +17,13 @@ public sealed record PersonalizeOptions
     /// <summary>The plan the donor was copied with; required for a bare-filesystem donor.</summary>
     public PartitionPlan? Plan { get; init; }
 
+    /// <summary>
+    /// When set, the new identifiers are derived from these bytes instead of drawn at random, so personalising the
+    /// same volume twice (a resumed clone) writes the same bytes. Each volume needs its own seed (at least 16 random
+    /// bytes, kept with the job that clones it).
+    /// </summary>
+    public IReadOnlyList<byte>? IdentifierSeed { get; init; }
+
     /// <summary>The table written in front of a bare-filesystem donor: MBR (BIOS-friendly) or GPT.</summary>
     public PartitionScheme BareFilesystemScheme { get; init; } = PartitionScheme.Mbr;
 }

@@ -29,12 +29,12 @@ public sealed partial class VolumePartitioner
         if (options.BareFilesystemScheme == PartitionScheme.Gpt)
         {
             var type = fs == FilesystemKind.Fat ? GptPartitionTypes.MicrosoftBasicData : GptPartitionTypes.LinuxFilesystem;
-            await WriteSinglePartitionGptAsync(file, volumeSize, offset, type, ct);
+            await WriteSinglePartitionGptAsync(file, volumeSize, offset, type, IdentifiersFor(options), ct);
         }
         else
         {
             byte type = fs == FilesystemKind.Fat ? (FilesystemProbe.IsFat32(probe) ? (byte)0x0C : (byte)0x0E) : (byte)0x83;
-            await WriteSinglePartitionMbrAsync(file, volumeSize, offset, type, ct);
+            await WriteSinglePartitionMbrAsync(file, volumeSize, offset, type, IdentifiersFor(options), ct);
         }
 
         var layout = await ReadVerifiedLayoutAsync(file, volumeSize, ct);

@@ -6,6 +6,11 @@ namespace BladeProvisioner.Storage.Partitioning;
 
 public sealed partial class VolumePartitioner
 {
+    // What each derived GUID is for; a bare filesystem's single partition is entry 0, as on a later run.
+    private const string DiskGuidPurpose = "gpt-disk";
+
+    private static string PartitionGuidPurpose(int index) => $"gpt-partition-{index}";
+
     private static async Task<PersonalizeResult> PersonalizeGptAsync(
         SafeFileHandle file, byte[] head, PartitionLayout layout, long volumeSize, PersonalizeOptions options, CancellationToken ct)
     {
@@ -21,12 +26,13 @@ public sealed partial class VolumePartitioner
             throw new PartitionTableException(PartitionTableError.VolumeTooSmall, "The volume is smaller than the donor's GPT layout.");
         }
 
+        var ids = IdentifiersFor(options);
         var entries = head.AsSpan((int)(h.EntriesLba * ss), h.EntriesByteLength).ToArray();
         foreach (var e in gpt.Entries)
         {
             if (options.NewIdentifiers)
             {
-                Guid.NewGuid().TryWriteBytes(entries.AsSpan((e.Index * (int)h.EntrySize) + GptLayout.EntryUniqueGuidOffset, 16));
+                ids.Guid(PartitionGuidPurpose(e.Index)).TryWriteBytes(entries.AsSpan((e.Index * (int)h.EntrySize) + GptLayout.EntryUniqueGuidOffset, 16));
             }
         }
 
@@ -43,21 +49,17 @@ public sealed partial class VolumePartitioner
         {
             BackupLba = newBackupLba,
             LastUsableLba = newLastUsable,
-            DiskGuid = options.NewIdentifiers ? Guid.NewGuid() : h.DiskGuid,
+            DiskGuid = options.NewIdentifiers ? ids.Guid(DiskGuidPurpose) : h.DiskGuid,
             EntriesCrc = Crc32.HashToUInt32(entries),
         };
         var backup = primary with { CurrentLba = newBackupLba, BackupLba = 1, EntriesLba = newBackupEntriesLba };
-        await WriteGptAsync(file, ss, primary, backup, entries, ct);
+        // The donor's backup header now sits inside the grown partition or free space: a stale "EFI PART" there would
+        // confuse recovery tools. It is cleared with the new backup, before the primary points away from it.
+        var staleBackupLba = h.BackupLba < newBackupEntriesLba ? h.BackupLba : (long?)null;
+        await WriteGptAsync(file, ss, primary, backup, entries, staleBackupLba, ct);
 
-        var mbr = UpdateProtectiveMbr(head, layout.Mbr, n, h.BackupLba, options.NewIdentifiers);
+        var mbr = UpdateProtectiveMbr(head, layout.Mbr, n, h.BackupLba, options.NewIdentifiers ? ids : null);
         await WriteAsync(file, 0, mbr, ct);
-        if (h.BackupLba < newBackupEntriesLba)
-        {
-            // The donor's backup header now sits inside the grown partition or free space: a stale "EFI PART" there
-            // would confuse recovery tools.
-            await WriteAsync(file, h.BackupLba * ss, new byte[ss], ct);
-        }
-
         Flush(file);
         var after = await ReadVerifiedLayoutAsync(file, volumeSize, ct);
         return new PersonalizeResult(PartitionScheme.Gpt, h.DiskGuid.ToString("D").ToUpperInvariant(), after, grown);
@@ -68,12 +70,17 @@ public sealed partial class VolumePartitioner
     /// old-and-valid or new-and-valid, so running personalisation again always starts from a readable table.
     /// </summary>
     private static async Task WriteGptAsync(
-        SafeFileHandle file, int ss, GptHeader primary, GptHeader backup, byte[] entries, CancellationToken ct)
+        SafeFileHandle file, int ss, GptHeader primary, GptHeader backup, byte[] entries, long? staleBackupLba, CancellationToken ct)
     {
         var sector = new byte[ss];
         await WriteAsync(file, backup.EntriesLba * ss, entries, ct);
         GptLayout.WriteHeader(sector, backup);
         await WriteAsync(file, backup.CurrentLba * ss, sector, ct);
+        if (staleBackupLba is { } stale)
+        {
+            await WriteAsync(file, stale * ss, new byte[ss], ct);
+        }
+
         Flush(file);
         await WriteAsync(file, primary.EntriesLba * ss, entries, ct);
         GptLayout.WriteHeader(sector, primary);
@@ -82,20 +89,20 @@ public sealed partial class VolumePartitioner
 
     /// <summary>A fresh GPT with 128 entries and one partition from the plan's offset to the last usable LBA.</summary>
     private static async Task WriteSinglePartitionGptAsync(
-        SafeFileHandle file, long volumeSize, long offset, Guid type, CancellationToken ct)
+        SafeFileHandle file, long volumeSize, long offset, Guid type, DiskIdentifiers ids, CancellationToken ct)
     {
         const int ss = 512;
         var n = volumeSize / ss;
         var entriesSectors = GptLayout.DefaultEntryCount * GptLayout.DefaultEntrySize / ss;
         var entries = new byte[GptLayout.DefaultEntryCount * GptLayout.DefaultEntrySize];
         var lastUsable = n - 2 - entriesSectors;
-        GptLayout.WriteEntry(entries.AsSpan(0, GptLayout.DefaultEntrySize), type, Guid.NewGuid(), offset / ss, lastUsable, "blade");
+        GptLayout.WriteEntry(entries.AsSpan(0, GptLayout.DefaultEntrySize), type, ids.Guid(PartitionGuidPurpose(0)), offset / ss, lastUsable, "blade");
         var primary = new GptHeader(
-            GptLayout.Revision1, GptLayout.MinHeaderSize, 1, n - 1, 2 + entriesSectors, lastUsable, Guid.NewGuid(),
+            GptLayout.Revision1, GptLayout.MinHeaderSize, 1, n - 1, 2 + entriesSectors, lastUsable, ids.Guid(DiskGuidPurpose),
             2, GptLayout.DefaultEntryCount, GptLayout.DefaultEntrySize, Crc32.HashToUInt32(entries));
         var backup = primary with { CurrentLba = n - 1, BackupLba = 1, EntriesLba = n - 1 - entriesSectors };
-        await WriteGptAsync(file, ss, primary, backup, entries, ct);
-        await WriteAsync(file, 0, UpdateProtectiveMbr(new byte[ss], null, n, 0, newIdentifiers: false), ct);
+        await WriteGptAsync(file, ss, primary, backup, entries, staleBackupLba: null, ct);
+        await WriteAsync(file, 0, UpdateProtectiveMbr(new byte[ss], null, n, 0, newIdentifiers: null), ct);
         Flush(file);
     }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using BladeProvisioner.Storage.Partitioning.Mbr;
 using Microsoft.Win32.SafeHandles;
 
@@ -15,7 +14,7 @@ public sealed partial class VolumePartitioner
         var sector = head.AsSpan(0, MbrLayout.SectorSize).ToArray();
         if (options.NewIdentifiers)
         {
-            MbrLayout.WriteDiskSignature(sector, NewDiskSignature(table.DiskSignature));
+            MbrLayout.WriteDiskSignature(sector, IdentifiersFor(options).MbrSignature(table.DiskSignature));
         }
 
         var grown = false;
@@ -43,12 +42,12 @@ public sealed partial class VolumePartitioner
 
     /// <summary>A fresh MBR with one partition from the plan's offset to the end, for a bare-filesystem donor.</summary>
     private static async Task WriteSinglePartitionMbrAsync(
-        SafeFileHandle file, long volumeSize, long offset, byte type, CancellationToken ct)
+        SafeFileHandle file, long volumeSize, long offset, byte type, DiskIdentifiers ids, CancellationToken ct)
     {
         var sector = new byte[MbrLayout.SectorSize];
         var first = (uint)(offset / MbrLayout.SectorSize);
         var end = Math.Min(volumeSize / MbrLayout.SectorSize, MbrAddressableSectors);
-        MbrLayout.WriteDiskSignature(sector, NewDiskSignature(0));
+        MbrLayout.WriteDiskSignature(sector, ids.MbrSignature(0));
         MbrLayout.WriteEntry(sector, 0, 0x80, type, first, (uint)(end - first));
         MbrLayout.WriteBootSignature(sector);
         await WriteAsync(file, 0, sector, ct);
@@ -59,7 +58,7 @@ public sealed partial class VolumePartitioner
     /// Updates the MBR in front of a GPT: the protective entry covers the new size (when it covered the old one; a
     /// hybrid MBR's other entries are left alone); a missing or damaged MBR is replaced by a protective one.
     /// </summary>
-    private static byte[] UpdateProtectiveMbr(byte[] head, MbrPartitionTable? mbr, long volumeSectors, long oldBackupLba, bool newIdentifiers)
+    private static byte[] UpdateProtectiveMbr(byte[] head, MbrPartitionTable? mbr, long volumeSectors, long oldBackupLba, DiskIdentifiers? newIdentifiers)
     {
         var sector = head.AsSpan(0, MbrLayout.SectorSize).ToArray();
         var count = (uint)Math.Min(volumeSectors - 1, uint.MaxValue);
@@ -82,25 +81,14 @@ public sealed partial class VolumePartitioner
             }
         }
 
-        if (newIdentifiers && mbr.DiskSignature != 0)
+        if (newIdentifiers is not null && mbr.DiskSignature != 0)
         {
-            MbrLayout.WriteDiskSignature(sector, NewDiskSignature(mbr.DiskSignature));
+            MbrLayout.WriteDiskSignature(sector, newIdentifiers.MbrSignature(mbr.DiskSignature));
         }
 
         return sector;
     }
 
-    private static uint NewDiskSignature(uint old)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        uint value;
-        do
-        {
-            RandomNumberGenerator.Fill(bytes);
-            value = BitConverter.ToUInt32(bytes);
-        }
-        while (value == 0 || value == old);
-
-        return value;
-    }
+    private static DiskIdentifiers IdentifiersFor(PersonalizeOptions options) =>
+        new(options.IdentifierSeed is { } seed ? [.. seed] : null);
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
+using BladeProvisioner.Platform.Files;
 using BladeProvisioner.Storage;
 using BladeProvisioner.Storage.Images;
 
@@ -123,7 +124,7 @@ internal sealed class UploadStore(ImageStore images)
     public string Seal(string id)
     {
         var final = Path.Combine(Directory, id + ".img");
-        File.Move(PartPath(id), final, overwrite: true);
+        Durable.Rename(PartPath(id), final);
         File.Delete(MetaPath(id));
         Forget(id);
         return final;
