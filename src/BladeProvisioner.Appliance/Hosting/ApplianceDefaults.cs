@@ -2,6 +2,8 @@ using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Configuration;
 using BladeProvisioner.Core.Hosting;
 using BladeProvisioner.Core.Readiness;
+using BladeProvisioner.Appliance.Hosting.Listeners;
+using BladeProvisioner.Storage.Capacity;
 using BladeProvisioner.Tftp;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -59,14 +61,24 @@ internal static class ApplianceDefaults
         // describe the whole fleet and are served on the management listener only.
         app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" })).WithTags("Health").ExcludeFromDescription()
             .WithMetadata(new ServedOn(ListenerPlanes.Both));
-        app.MapGet("/health/ready", Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> (ApplianceReadiness readiness) =>
-            readiness.IsReady
-                ? TypedResults.Ok(new ReadyStatus("ready", []))
-                : TypedResults.Json(new ReadyStatus("starting", readiness.Pending), statusCode: StatusCodes.Status503ServiceUnavailable))
+        // Low space is "degraded" and still 200: blades booting from their volumes must be answered; only new clones,
+        // imports and uploads are refused (StorageCapacity). The capacity report is information beside the gates; the
+        // blades' listener names only the roles that are low, the management listener adds paths and figures.
+        app.MapGet("/health/ready", Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> (ApplianceReadiness readiness, StorageCapacity capacity, HttpContext http) =>
+        {
+            var detailed = (http.Features.Get<ListenerPlaneFeature>()?.Plane & ListenerPlanes.Management) == ListenerPlanes.Management;
+            var space = CapacityStatus.Of(capacity, detailed);
+            return readiness.IsReady
+                ? TypedResults.Ok(new ReadyStatus(space.Low.Count > 0 ? "degraded" : "ready", []) { Capacity = space })
+                : TypedResults.Json(new ReadyStatus("starting", readiness.Pending) { Capacity = space }, statusCode: StatusCodes.Status503ServiceUnavailable);
+        })
             .WithTags("Health").ExcludeFromDescription().WithMetadata(new ServedOn(ListenerPlanes.Both));
         app.MapMetrics();
         return app;
     }
 
-    internal sealed record ReadyStatus(string Status, IReadOnlyList<string> Pending);
+    internal sealed record ReadyStatus(string Status, IReadOnlyList<string> Pending)
+    {
+        public CapacityStatus? Capacity { get; init; }
+    }
 }
