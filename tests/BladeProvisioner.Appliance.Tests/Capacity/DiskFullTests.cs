@@ -12,7 +12,7 @@ namespace BladeProvisioner.Appliance.Tests.Capacity;
 
 /// <summary>
 /// "Running blades survive the appliance", finding 3: a full disk must not cascade. The volumes, the image store, the
-/// uploads and (standing in for the embedded cluster's directory) the database all live on one 256 MiB loop-mounted
+/// uploads and (standing in for the embedded cluster's directory) the database all live on one 320 MiB loop-mounted
 /// XFS. A provisioned blade's initiator writes to its volume; then the filesystem is filled into its reserve. A new
 /// clone, an import by path and an upload are each refused with 507 INSUFFICIENT_STORAGE and leave nothing behind (no
 /// volume file, no row, no job, no upload file), the running blade's writes all succeed, /health/ready stays 200 and
@@ -39,7 +39,7 @@ public sealed partial class DiskFullTests(PostgresServer postgres, ITestOutputHe
         Prerequisites.RequireProgram("/usr/sbin/sfdisk");
         Prerequisites.RequireProgram("/usr/lib/x86_64-linux-gnu/libiscsi.so.7");
         var ct = TestContext.Current.CancellationToken;
-        await using var fs = LoopFilesystem.Create(256 * MiB);
+        await using var fs = LoopFilesystem.Create(320 * MiB);
         var volumes = fs.Sub("volumes");
         var images = fs.Sub("images");
         var incoming = fs.Sub("incoming");

@@ -3,7 +3,7 @@ using BladeProvisioner.Testing;
 namespace BladeProvisioner.Appliance.Tests.Capacity;
 
 /// <summary>
-/// A small XFS with reflink (what volumes use where they can) on a sparse file, loop-mounted under /tmp. Disposal
+/// A small XFS with reflink (what volumes use where they can; mkfs.xfs wants 300 MB at least) on a sparse file, loop-mounted under /tmp. Disposal
 /// unmounts it (lazily if something still holds a file open, e.g. tgtd a LUN), which also frees the auto-cleared loop
 /// device, then deletes the image; it runs even when the test failed.
 /// </summary>
