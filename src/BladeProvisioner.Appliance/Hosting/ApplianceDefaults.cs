@@ -1,8 +1,8 @@
+using BladeProvisioner.Appliance.Hosting.Listeners;
 using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Configuration;
 using BladeProvisioner.Core.Hosting;
 using BladeProvisioner.Core.Readiness;
-using BladeProvisioner.Appliance.Hosting.Listeners;
 using BladeProvisioner.Storage.Capacity;
 using BladeProvisioner.Tftp;
 using Microsoft.AspNetCore.Http.HttpResults;
