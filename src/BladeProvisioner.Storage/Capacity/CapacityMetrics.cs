@@ -15,6 +15,8 @@ internal sealed class CapacityMetrics
 
     public CapacityMetrics(IMeterFactory meters, StorageCapacity capacity, Microsoft.Extensions.Options.IOptions<CapacityOptions> options)
     {
+        // The refusal counter is published with the gauges, not only once something is first refused.
+        _ = Refused;
         var meter = meters.Create("BladeProvisioner.Storage");
         meter.CreateObservableGauge("bp.storage.capacity", () => PerRole(capacity, (fs, _) => fs.CapacityBytes), "By", "Size of the filesystem holding each role.");
         meter.CreateObservableGauge("bp.storage.free", () => PerRole(capacity, (fs, _) => fs.FreeBytes), "By", "Bytes free on the filesystem holding each role.");
