@@ -5,6 +5,7 @@ using BladeProvisioner.Core.Naming;
 using BladeProvisioner.Core.Security;
 using BladeProvisioner.Data;
 using BladeProvisioner.Jobs;
+using BladeProvisioner.Storage.Capacity;
 using BladeProvisioner.Storage.Partitioning;
 using BladeProvisioner.Storage.Volumes;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,9 @@ namespace BladeProvisioner.Provisioning;
 
 /// <summary>
 /// Starts provisioning and decommissioning. Each records its intent in one transaction — the volume row with its
-/// names and CHAP, the job row, the blade's new state and its timeline event — before any storage is touched.
+/// names and CHAP, the job row, the blade's new state and its timeline event — before any storage is touched. A clone
+/// is admitted only when the volumes' filesystem keeps its reserve after the donor's data is written
+/// (<see cref="StorageCapacity"/>); otherwise nothing is recorded and the caller gets 507.
 /// </summary>
 public sealed class ProvisioningService(
     IDbContextFactory<ApplianceDbContext> contexts,
@@ -24,6 +27,7 @@ public sealed class ProvisioningService(
     VolumePaths paths,
     VolumePartitioner partitioner,
     IOptions<VolumeOptions> volumeOptions,
+    StorageCapacity capacity,
     TimeProvider time)
 {
     /// <summary>Blade states from which a new image may be chosen.</summary>
@@ -65,6 +69,9 @@ public sealed class ProvisioningService(
         {
             throw DomainException.Invalid(ErrorCodes.VolumeTooSmall, $"{image.DisplayName} needs a volume of at least {minimum} bytes; {size} was asked for.");
         }
+
+        // Charged at the donor's data size even when the clone will be a reflink: the blade rewrites what it boots from.
+        await capacity.EnsureRoomAsync(db, [new SpaceClaim(FilesystemRole.Volumes, image.AllocatedSize)], $"a clone of {image.DisplayName} for blade {bladeId}", ct);
 
         blade.InitiatorIqn ??= iqns.Initiator(MacAddress.Parse(blade.BootMac));
         // Mutual CHAP: the blade's own setting, else the appliance's default (on). Each volume gets its own target

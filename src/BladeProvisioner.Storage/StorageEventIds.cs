@@ -51,4 +51,10 @@ internal static class StorageEventIds
     // Partitioning/VolumePartitioner
     public const int PartitionPersonalized = 5401;
     public const int PartitionExtendedNotGrown = 5402;
+
+    // Capacity/StorageCapacity, StoreDirectories
+    public const int CapacityRefused = 5501;
+    public const int CapacityLayout = 5502;
+    public const int CapacitySharedDatabase = 5503;
+    public const int CapacityLow = 5504;
 }

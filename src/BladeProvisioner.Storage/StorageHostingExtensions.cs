@@ -1,4 +1,5 @@
 using BladeProvisioner.Jobs;
+using BladeProvisioner.Storage.Capacity;
 using BladeProvisioner.Storage.Cloning;
 using BladeProvisioner.Storage.Images;
 using BladeProvisioner.Storage.Partitioning;
@@ -36,6 +37,9 @@ public static class StorageHostingExtensions
         services.AddOptions<VolumeOptions>().BindConfiguration(VolumeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<VolumePaths>();
         services.TryAddSingleton<IDesiredTargetSource, DatabaseTargetSource>();
+        services.AddOptions<CapacityOptions>().BindConfiguration(CapacityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<StorageCapacity>();
+        services.TryAddSingleton<CapacityMetrics>();
         services.AddHostedService<StoreDirectories>();
 
         return builder.AddTargets();

@@ -16,6 +16,7 @@ public sealed class ApiExceptionHandlerTests
         { DomainException.NotFound(ErrorCodes.BladeNotFound, "gone"), 404, ErrorCodes.BladeNotFound },
         { DomainException.Conflict(ErrorCodes.IllegalTransition, "no"), 409, ErrorCodes.IllegalTransition },
         { new DomainException("X", ErrorKind.Unavailable, "later"), 503, "X" },
+        { DomainException.InsufficientStorage(ErrorCodes.InsufficientStorage, "full"), 507, ErrorCodes.InsufficientStorage },
         { new DbUpdateConcurrencyException("race"), 409, ErrorCodes.ConcurrencyConflict },
         { new BadHttpRequestException("bad json"), 400, ErrorCodes.ValidationFailed },
         { new InvalidOperationException("secret internals"), 500, ErrorCodes.Internal },

@@ -1,8 +1,10 @@
+using BladeProvisioner.Appliance.Hosting.Listeners;
 using BladeProvisioner.Appliance.Hosting.Readiness;
 using BladeProvisioner.Core.Boot;
 using BladeProvisioner.Core.Configuration;
 using BladeProvisioner.Core.Hosting;
 using BladeProvisioner.Core.Readiness;
+using BladeProvisioner.Storage.Capacity;
 using BladeProvisioner.Tftp;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -65,21 +67,32 @@ internal static class ApplianceDefaults
         // describe the whole fleet and are served on the management listener only.
         app.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" })).WithTags("Health").ExcludeFromDescription()
             .WithMetadata(new ServedOn(ListenerPlanes.Both));
-        app.MapGet("/health/ready", Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> (ApplianceReadiness readiness) =>
-            readiness.IsReady
-                ? TypedResults.Ok(ReadyStatus.Of(readiness))
-                : TypedResults.Json(ReadyStatus.Of(readiness), statusCode: StatusCodes.Status503ServiceUnavailable))
+        // Low space is "degraded" and still 200: blades booting from their volumes must be answered; only new clones,
+        // imports and uploads are refused (StorageCapacity). The capacity report is information beside the gates; the
+        // blades' listener names only the roles that are low, the management listener adds paths and figures.
+        app.MapGet("/health/ready", Results<Ok<ReadyStatus>, JsonHttpResult<ReadyStatus>> (ApplianceReadiness readiness, StorageCapacity capacity, HttpContext http) =>
+        {
+            var detailed = (http.Features.Get<ListenerPlaneFeature>()?.Plane & ListenerPlanes.Management) == ListenerPlanes.Management;
+            var status = ReadyStatus.Of(readiness) with { Capacity = CapacityStatus.Of(capacity, detailed) };
+            return readiness.IsReady
+                ? TypedResults.Ok(status.Capacity.Low.Count > 0 ? status with { Status = "degraded" } : status)
+                : TypedResults.Json(status, statusCode: StatusCodes.Status503ServiceUnavailable);
+        })
             .WithTags("Health").ExcludeFromDescription().WithMetadata(new ServedOn(ListenerPlanes.Both));
         app.MapMetrics();
         return app;
     }
 
     /// <summary>
-    /// <c>status</c>: <c>ready</c>, <c>starting</c> (a start-up gate is closed) or <c>unavailable</c> (a dependency is down);
-    /// <c>pending</c>: every gate or dependency holding readiness; <c>failing</c>: the dependencies down, why and since when.
+    /// <c>status</c>: <c>ready</c>, <c>degraded</c> (ready, but a filesystem is inside its reserve: new work is refused),
+    /// <c>starting</c> (a start-up gate is closed) or <c>unavailable</c> (a dependency is down); <c>pending</c>: every gate
+    /// or dependency holding readiness; <c>failing</c>: the dependencies down, why and since when; <c>capacity</c>: space
+    /// per filesystem role.
     /// </summary>
     internal sealed record ReadyStatus(string Status, IReadOnlyList<string> Pending, IReadOnlyList<ReadinessFault> Failing)
     {
+        public CapacityStatus? Capacity { get; init; }
+
         public static ReadyStatus Of(ApplianceReadiness readiness) =>
             readiness.IsReady ? new("ready", [], [])
             : new(readiness.HasStarted ? "unavailable" : "starting", readiness.Pending, readiness.Faults);

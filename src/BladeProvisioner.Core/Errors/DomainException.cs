@@ -36,4 +36,5 @@ public sealed class DomainException : Exception
     public static DomainException NotFound(string code, string message) => new(code, ErrorKind.NotFound, message);
     public static DomainException Conflict(string code, string message) => new(code, ErrorKind.Conflict, message);
     public static DomainException Invalid(string code, string message) => new(code, ErrorKind.Invalid, message);
+    public static DomainException InsufficientStorage(string code, string message) => new(code, ErrorKind.InsufficientStorage, message);
 }

@@ -51,6 +51,9 @@ public static class ErrorCodes
     public const string VolumeTooSmall = "VOLUME_TOO_SMALL";
     public const string VolumeNotExported = "VOLUME_NOT_EXPORTED";
 
+    /// <summary>A clone, import, capture or upload would take space a filesystem keeps in reserve (HTTP 507); nothing was made.</summary>
+    public const string InsufficientStorage = "INSUFFICIENT_STORAGE";
+
     public const string ProvisioningFailed = "PROVISIONING_FAILED";
     public const string CloneStillRunning = "CLONE_STILL_RUNNING";
     public const string PowerOffFailed = "POWER_OFF_FAILED";

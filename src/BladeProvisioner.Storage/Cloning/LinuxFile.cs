@@ -75,6 +75,38 @@ internal static class LinuxFile
         throw Failure("FICLONE", errno);
     }
 
+    /// <summary>Bytes in data extents (SEEK_DATA/SEEK_HOLE) of the file at <paramref name="path"/>; 0 when there is none.</summary>
+    public static long AllocatedBytes(string path)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (FileNotFoundException)
+        {
+            return 0;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return 0;
+        }
+
+        using (handle)
+        {
+            var size = RandomAccess.GetLength(handle);
+            long total = 0;
+            for (var offset = NextData(handle, 0, size); offset < size;)
+            {
+                var hole = NextHole(handle, offset, size);
+                total += hole - offset;
+                offset = NextData(handle, hole, size);
+            }
+
+            return total;
+        }
+    }
+
     public static void DataSync(SafeFileHandle file)
     {
         int rc;

@@ -5,6 +5,8 @@ using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
 using BladeProvisioner.Jobs;
+using BladeProvisioner.Storage.Capacity;
+using BladeProvisioner.Storage.Cloning;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -17,6 +19,7 @@ public sealed partial class ImageService(
     ImageProbe probe,
     JobService jobs,
     ITimeline timeline,
+    StorageCapacity capacity,
     TimeProvider time)
 {
     public const string ImportJobKind = "image.import";
@@ -58,6 +61,7 @@ public sealed partial class ImageService(
         var info = await probe.ProbeAsync(request.SourcePath, cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await capacity.EnsureRoomAsync(db, [new SpaceClaim(FilesystemRole.Images, ImportCost(request.SourcePath, info.Format))], $"the import of {request.Name}", cancellationToken);
 
         var image = await AddNextVersionAsync(db, request, info.Format, info.VirtualSize, request.Notes, cancellationToken);
 
@@ -111,6 +115,8 @@ public sealed partial class ImageService(
         }
 
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await capacity.EnsureRoomAsync(
+            db, [new SpaceClaim(FilesystemRole.Images, LinuxFile.AllocatedBytes(volume.BackingPath))], $"the capture of blade {bladeId} as {request.Name}", cancellationToken);
         var image = await AddNextVersionAsync(
             db, request, ImageFormat.Raw, volume.SizeBytes, request.Notes ?? $"Captured from blade {bladeId} ({volume.TargetIqn})", cancellationToken);
         var job = jobs.NewRow(new JobRequest(ImportJobKind, new ImportJobParameters(image.Id, volume.BackingPath, ImageFormat.Raw, image.Path!, DeleteSourceAfterImport: false))
@@ -130,6 +136,13 @@ public sealed partial class ImageService(
         });
         return (image, job);
     }
+
+    /// <summary>
+    /// What an import will write into the store: a raw source's data extents (the copy stays sparse); for a qcow2, vmdk,
+    /// vhd or vhdx, the source file's size (what it holds uncompressed; a compressed one expands, which the reserve absorbs).
+    /// </summary>
+    internal static long ImportCost(string sourcePath, ImageFormat format) =>
+        format == ImageFormat.Raw ? LinuxFile.AllocatedBytes(sourcePath) : new FileInfo(sourcePath).Length;
 
     /// <summary>The intent (the new version and its import job row) is committed first; only then is the job scheduled.</summary>
     private async Task CommitAndScheduleAsync(ApplianceDbContext db, IDbContextTransaction tx, Job job, long bytes, CancellationToken ct)

@@ -80,7 +80,7 @@ internal sealed class ImportImageJob(
 
         // The version is complete: give it its final name (durably: file, then directory), then make it Active.
         Durable.Rename(partial, p.Destination);
-        var allocated = AllocatedBytes(p.Destination);
+        var allocated = LinuxFile.AllocatedBytes(p.Destination);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var image = await db.DonorImages.SingleAsync(i => i.Id == p.ImageId, cancellationToken);
         image.Preflight = ImagePreflight.Serialize(await preflight.CheckAsync(p.Destination, image.BootMode, cancellationToken));
@@ -119,22 +119,6 @@ internal sealed class ImportImageJob(
     {
         await using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(f, ct));
-    }
-
-    /// <summary>Bytes in data extents (SEEK_DATA/SEEK_HOLE): what the version really occupies.</summary>
-    private static long AllocatedBytes(string path)
-    {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
-        var size = RandomAccess.GetLength(handle);
-        long total = 0;
-        for (long offset = LinuxFile.NextData(handle, 0, size); offset < size;)
-        {
-            var hole = LinuxFile.NextHole(handle, offset, size);
-            total += hole - offset;
-            offset = LinuxFile.NextData(handle, hole, size);
-        }
-
-        return total;
     }
 
     /// <summary>The copier reports on its own thread; progress and checkpoints are written before it goes on.</summary>

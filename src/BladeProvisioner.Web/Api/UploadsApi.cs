@@ -1,6 +1,7 @@
 using System.Globalization;
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
+using BladeProvisioner.Storage.Capacity;
 using BladeProvisioner.Storage.Images;
 using BladeProvisioner.Web.Errors;
 using BladeProvisioner.Web.Uploads;
@@ -12,7 +13,9 @@ namespace BladeProvisioner.Web.Api;
 /// <summary>
 /// Resumable donor-image uploads, offsets in the manner of tus: <c>POST /api/uploads</c> declares the image and the
 /// length; <c>PATCH /api/uploads/{id}</c> with <c>Upload-Offset</c> appends the raw body; <c>HEAD</c> reports the
-/// offset to resume from; <c>POST /api/uploads/{id}/complete</c> verifies the length and starts the import.
+/// offset to resume from; <c>POST /api/uploads/{id}/complete</c> verifies the length and starts the import. An upload
+/// is admitted only if its declared length fits above the reserves of the uploads' and the images' filesystems, and
+/// each append only if the rest still does (507 <c>INSUFFICIENT_STORAGE</c>; the upload stays resumable).
 /// </summary>
 internal static class UploadsApi
 {
@@ -32,7 +35,7 @@ internal static class UploadsApi
     }
 
     private static async Task<Results<Created<UploadView>, ProblemHttpResult>> CreateAsync(
-        CreateUploadBody body, UploadStore uploads, HttpContext http, CancellationToken ct)
+        CreateUploadBody body, UploadStore uploads, StorageCapacity capacity, HttpContext http, CancellationToken ct)
     {
         if (ImageService.ValidateName(body.Name) is { } nameProblem)
         {
@@ -44,6 +47,9 @@ internal static class UploadsApi
             return ApiProblems.Invalid("name, operatingSystem, bootMode (Bios, Uefi, Both) and a positive length are required.");
         }
 
+        // The upload lands in the uploads' directory, then its import writes as much again into the store.
+        await capacity.EnsureRoomAsync(
+            [new SpaceClaim(FilesystemRole.Uploads, body.Length.Value), new SpaceClaim(FilesystemRole.Images, body.Length.Value)], $"an upload of {body.Name}", ct);
         var info = await uploads.CreateAsync(
             new UploadInfo("", body.Name!, body.OperatingSystem.Trim(), body.BootMode.Value, body.Notes, body.Length.Value, body.FileName, Actor.Of(http)), ct);
         return TypedResults.Created($"/api/uploads/{info.Id}", new UploadView(info.Id, 0, info.Length));
@@ -67,7 +73,8 @@ internal static class UploadsApi
             ? TypedResults.Ok(new UploadView(id, await uploads.OffsetAsync(id, ct), info.Length))
             : NotFound(id);
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> AppendAsync(string id, UploadStore uploads, HttpContext http, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> AppendAsync(
+        string id, UploadStore uploads, StorageCapacity capacity, HttpContext http, CancellationToken ct)
     {
         if (await uploads.FindAsync(id, ct) is not { } info)
         {
@@ -77,6 +84,11 @@ internal static class UploadsApi
         if (!long.TryParse(http.Request.Headers[OffsetHeader], NumberStyles.None, CultureInfo.InvariantCulture, out var offset))
         {
             return ApiProblems.Invalid($"The {OffsetHeader} header (bytes already sent) is required.");
+        }
+
+        if (offset < info.Length)
+        {
+            await capacity.EnsureRoomAsync([new SpaceClaim(FilesystemRole.Uploads, info.Length - offset)], $"the rest of upload {id}", ct);
         }
 
         // This endpoint alone takes bodies of any size: they are streamed to disk, never buffered.

@@ -26,6 +26,7 @@ public static class ApiProblems
         ErrorKind.NotFound => StatusCodes.Status404NotFound,
         ErrorKind.Conflict => StatusCodes.Status409Conflict,
         ErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ErrorKind.InsufficientStorage => StatusCodes.Status507InsufficientStorage,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -37,6 +38,7 @@ public static class ApiProblems
         404 => "Not found.",
         409 => "Conflict with the current state.",
         503 => "The appliance is not ready.",
+        507 => "Not enough storage.",
         _ => "The appliance failed to handle the request.",
     };
 }

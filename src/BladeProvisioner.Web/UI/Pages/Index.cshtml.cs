@@ -1,13 +1,12 @@
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Data;
-using BladeProvisioner.Storage.Images;
-using BladeProvisioner.Storage.Volumes;
+using BladeProvisioner.Storage.Capacity;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 
 namespace BladeProvisioner.Web.UI.Pages;
 
-internal sealed class DashboardModel(IDbContextFactory<ApplianceDbContext> contexts, ImageStore images, VolumePaths volumes, TimeProvider time) : PageModel
+internal sealed class DashboardModel(IDbContextFactory<ApplianceDbContext> contexts, StorageCapacity capacity, TimeProvider time) : PageModel
 {
     public int BladeTotal { get; private set; }
     public IReadOnlyList<(BladeState State, int Count)> BladesByState { get; private set; } = [];
@@ -17,9 +16,9 @@ internal sealed class DashboardModel(IDbContextFactory<ApplianceDbContext> conte
     public long ImageBytes { get; private set; }
     public long VolumeBytes { get; private set; }
     public int VolumeCount { get; private set; }
-    public long DiskTotal { get; private set; }
-    public long DiskFree { get; private set; }
-    public long DiskUsed => DiskTotal - DiskFree;
+
+    /// <summary>Each filesystem the appliance writes to, with its roles, reserve and the work in progress on it.</summary>
+    public IReadOnlyList<FilesystemCapacity> Filesystems { get; private set; } = [];
     public DateTimeOffset Now { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -36,9 +35,6 @@ internal sealed class DashboardModel(IDbContextFactory<ApplianceDbContext> conte
         VolumeBytes = await db.BootVolumes.SumAsync(v => v.SizeBytes, ct);
         RunningJobs = await db.Jobs.AsNoTracking().Where(j => j.State == JobState.Running || j.State == JobState.Queued).OrderBy(j => j.Id).Take(20).ToListAsync(ct);
         RecentEvents = await db.Events.AsNoTracking().OrderByDescending(e => e.Id).Take(25).ToListAsync(ct);
-        var root = Directory.Exists(volumes.Root) ? volumes.Root : Directory.Exists(images.Root) ? images.Root : "/";
-        var drive = new DriveInfo(root);
-        DiskTotal = drive.TotalSize;
-        DiskFree = drive.AvailableFreeSpace;
+        Filesystems = capacity.Measure(await capacity.CommittedAsync(db, ct));
     }
 }
