@@ -25,7 +25,9 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             BadHttpRequestException b => (ErrorCodes.ValidationFailed, 400, b.Message),
             _ => (ErrorCodes.Internal, 500, "The appliance failed to handle the request; the log has the details."),
         };
-        if (status >= 500)
+        // A refusal the appliance chose (507 past the storage reserve, 503 not ready) is an answer, not a fault: the
+        // service that refused logs it in its own words.
+        if (status >= 500 && exception is not DomainException)
         {
             LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
         }
