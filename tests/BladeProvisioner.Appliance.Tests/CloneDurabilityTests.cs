@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using BladeProvisioner.Testing;
 
 namespace BladeProvisioner.Appliance.Tests;
@@ -21,12 +20,12 @@ public sealed class CloneDurabilityTests(PostgresServer postgres)
         var ct = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory("bp-clonekill");
         var cs = await postgres.CreateEmptyDatabaseAsync("clonekill");
-        var donor = WriteDonor(dir.Sub("incoming"));
+        var donor = TestDonors.Write(dir.Sub("incoming"), DonorBytes);
         await using var appliance = new ApplianceProcess(
             dir.Path, cs, "--Appliance:NodeName", "node-clone", "--Storage:Clone:DefaultBytesPerSecondLimit", (12L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture));
         await appliance.StartAsync();
 
-        var imageId = await ImportAsync(appliance, donor);
+        var imageId = await TestDonors.ImportAsync(appliance, donor);
         using var created = await appliance.Http.PostAsJsonAsync("api/blades", new { bootMac = "52:54:00:c1:00:01" }, JsonDefaults.Options, ct);
         var blade = (await created.Content.ReadFromJsonAsync<BladeDto>(JsonDefaults.Options, ct))!;
         using var provision = await appliance.Http.PostAsJsonAsync($"api/blades/{blade.Id}/provision", new { imageId }, JsonDefaults.Options, ct);
@@ -78,61 +77,12 @@ public sealed class CloneDurabilityTests(PostgresServer postgres)
         var table = TestNetwork.Run("sfdisk", ["--json", after.BackingPath], TimeSpan.FromSeconds(30));
         Assert.True(table.ExitCode == 0, table.Stderr);
         Assert.Contains("\"label\": \"dos\"", table.Stdout, StringComparison.Ordinal);
-        Assert.Equal(HashFrom(donor, 1 << 20, DonorBytes), HashFrom(after.BackingPath, 1 << 20, DonorBytes));
+        Assert.Equal(TestDonors.HashFrom(donor, 1 << 20, DonorBytes), TestDonors.HashFrom(after.BackingPath, 1 << 20, DonorBytes));
 
         // The personalised table differs from the donor's (a new disk signature) only in block 0.
-        Assert.NotEqual(HashFrom(donor, 0, 512), HashFrom(after.BackingPath, 0, 512));
-    }
-
-    private static string WriteDonor(string directory)
-    {
-        var path = Path.Combine(directory, "donor.raw");
-        using (var f = File.Create(path))
-        {
-            var buffer = new byte[1 << 20];
-            f.Write(new byte[1 << 20]);
-            for (long written = 1 << 20; written < DonorBytes; written += buffer.Length)
-            {
-                RandomNumberGenerator.Fill(buffer);
-                f.Write(buffer);
-            }
-        }
-
-        var sfdisk = TestNetwork.Run("sh", ["-c", $"printf 'label: dos\\n,,L,*\\n' | sfdisk -q {path}"], TimeSpan.FromSeconds(30));
-        Assert.True(sfdisk.ExitCode == 0, sfdisk.Stderr);
-        return path;
-    }
-
-    private static async Task<long> ImportAsync(ApplianceProcess appliance, string path)
-    {
-        using var response = await appliance.Http.PostAsJsonAsync("api/images/import", new { name = "donor", operatingSystem = "Test", bootMode = "Both", path }, JsonDefaults.Options);
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var started = (await response.Content.ReadFromJsonAsync<ImportStartedDto>(JsonDefaults.Options))!;
-        await TestJobs.WaitAsync(appliance, started.Job.Id, j => j.State == "Succeeded", TimeSpan.FromSeconds(180));
-        return started.Image.Id;
+        Assert.NotEqual(TestDonors.HashFrom(donor, 0, 512), TestDonors.HashFrom(after.BackingPath, 0, 512));
     }
 
     private static string TargetsShown(int controlPort) =>
         TestNetwork.Run("tgtadm", ["-C", controlPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--lld", "iscsi", "--op", "show", "--mode", "target"], TimeSpan.FromSeconds(10)).Stdout;
-
-    private static string HashFrom(string path, long offset, long end)
-    {
-        using var f = File.OpenRead(path);
-        f.Position = offset;
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 20];
-        for (long left = end - offset; left > 0;)
-        {
-            var n = f.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
-            if (n == 0)
-            {
-                break;
-            }
-
-            sha.AppendData(buffer, 0, n);
-            left -= n;
-        }
-
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
 }

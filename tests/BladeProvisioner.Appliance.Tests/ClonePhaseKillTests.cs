@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using BladeProvisioner.Testing;
 
@@ -35,7 +34,7 @@ public sealed partial class ClonePhaseKillTests(PostgresServer postgres)
 
         using var dir = new TempDirectory("bp-clonephase");
         var cs = await postgres.CreateEmptyDatabaseAsync("clonephase");
-        var donor = WriteDonor(dir.Sub("incoming"));
+        var donor = TestDonors.Write(dir.Sub("incoming"), DonorBytes);
         await using var appliance = new ApplianceProcess(
             dir.Path,
             cs,
@@ -45,7 +44,7 @@ public sealed partial class ClonePhaseKillTests(PostgresServer postgres)
             "--Jobs:PollInterval", "00:00:00.250");
         appliance.Environment["BLADEPROVISIONER_TEST_CLONE_PHASE_PAUSE_MS"] = PauseMs.ToString(CultureInfo.InvariantCulture);
         await appliance.StartAsync();
-        var imageId = await ImportAsync(appliance, donor);
+        var imageId = await TestDonors.ImportAsync(appliance, donor);
 
         // Clones run in pairs, and each pair gets one kill -9, aimed in turn at the copy, the personalisation or the export
         // of its first clone (once that clone is really executing), at a random point inside the phase. Every clone
@@ -119,7 +118,7 @@ public sealed partial class ClonePhaseKillTests(PostgresServer postgres)
             Mask(donorHead);
             Mask(head);
             Assert.Equal(donorHead, head);
-            Assert.Equal(HashRange(donor, 512, DonorBytes), HashRange(after.BackingPath, 512, DonorBytes));
+            Assert.Equal(TestDonors.HashFrom(donor, 512, DonorBytes), TestDonors.HashFrom(after.BackingPath, 512, DonorBytes));
             Assert.True(IsZero(after.BackingPath, DonorBytes, after.SizeBytes), $"{after.BackingPath} has data after the donor's end");
             var table = TestNetwork.Run("sfdisk", ["--json", after.BackingPath], TimeSpan.FromSeconds(30));
             Assert.True(table.ExitCode == 0, table.Stderr);
@@ -205,34 +204,6 @@ public sealed partial class ClonePhaseKillTests(PostgresServer postgres)
         throw new TimeoutException($"Clone job {jobId} never reached its {phase} phase (last seen {last ?? "not running"}).\n{appliance.Log()}");
     }
 
-    private static string WriteDonor(string directory)
-    {
-        var path = Path.Combine(directory, "donor.raw");
-        using (var f = File.Create(path))
-        {
-            var buffer = new byte[1 << 20];
-            f.Write(new byte[1 << 20]);
-            for (long written = 1 << 20; written < DonorBytes; written += buffer.Length)
-            {
-                RandomNumberGenerator.Fill(buffer);
-                f.Write(buffer);
-            }
-        }
-
-        var sfdisk = TestNetwork.Run("sh", ["-c", $"printf 'label: dos\\n,,L,*\\n' | sfdisk -q {path}"], TimeSpan.FromSeconds(30));
-        Assert.True(sfdisk.ExitCode == 0, sfdisk.Stderr);
-        return path;
-    }
-
-    private static async Task<long> ImportAsync(ApplianceProcess appliance, string path)
-    {
-        using var response = await appliance.Http.PostAsJsonAsync("api/images/import", new { name = "donor", operatingSystem = "Test", bootMode = "Both", path }, JsonDefaults.Options);
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
-        var started = (await response.Content.ReadFromJsonAsync<ImportStartedDto>(JsonDefaults.Options))!;
-        await TestJobs.WaitAsync(appliance, started.Job.Id, j => j.State == "Succeeded", TimeSpan.FromSeconds(180));
-        return started.Image.Id;
-    }
-
     private static string TargetsShown(int controlPort) =>
         TestNetwork.Run("tgtadm", ["-C", controlPort.ToString(CultureInfo.InvariantCulture), "--lld", "iscsi", "--op", "show", "--mode", "target"], TimeSpan.FromSeconds(10)).Stdout;
 
@@ -246,23 +217,6 @@ public sealed partial class ClonePhaseKillTests(PostgresServer postgres)
         var buffer = new byte[count];
         f.ReadExactly(buffer);
         return buffer;
-    }
-
-    private static string HashRange(string path, long offset, long end)
-    {
-        using var f = File.OpenRead(path);
-        f.Position = offset;
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[1 << 20];
-        for (long left = end - offset; left > 0;)
-        {
-            var n = f.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
-            Assert.True(n > 0, $"{path} ends before byte {end}");
-            sha.AppendData(buffer, 0, n);
-            left -= n;
-        }
-
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     private static bool IsZero(string path, long offset, long end)

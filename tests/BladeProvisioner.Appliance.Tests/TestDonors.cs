@@ -48,10 +48,7 @@ internal static class TestDonors
         for (long left = end - offset; left > 0;)
         {
             var n = f.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
-            if (n == 0)
-            {
-                break;
-            }
+            Assert.True(n > 0, $"{path} ends before byte {end}");
 
             sha.AppendData(buffer, 0, n);
             left -= n;
