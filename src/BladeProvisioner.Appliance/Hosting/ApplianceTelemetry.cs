@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using BladeProvisioner.Core.Configuration;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
@@ -12,6 +13,8 @@ namespace BladeProvisioner.Appliance.Hosting;
 /// format on <c>/metrics</c> by OpenTelemetry's exporter. Traces: the boot conversation and API requests (ASP.NET
 /// Core), calls to BMCs (HttpClient) and job runs (<c>BladeProvisioner.Jobs</c>), exported over OTLP when
 /// <see cref="TelemetryOptions.OtlpEndpoint"/> is set and not recorded at all otherwise.
+/// A meter listener sees every meter of the process, so instruments made by another host's <see cref="IMeterFactory"/>
+/// in the same process (an in-place restart, a test run) are dropped: an appliance reports its own gauges only.
 /// </summary>
 internal static class ApplianceTelemetry
 {
@@ -27,6 +30,7 @@ internal static class ApplianceTelemetry
             .ConfigureResource(r => r.AddService("bladeprovisioner", serviceInstanceId: appliance.ResolveNodeName()))
             .WithMetrics(m =>
             {
+                ((IDeferredMeterProviderBuilder)m).Configure((services, b) => b.AddView(OwnInstrumentsOnly(services.GetRequiredService<IMeterFactory>())));
                 m.AddMeter(MeterPattern)
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
@@ -56,6 +60,10 @@ internal static class ApplianceTelemetry
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
+
+    /// <summary>Drops an instrument whose meter another host's factory made; keeps this host's and static meters.</summary>
+    private static Func<Instrument, MetricStreamConfiguration?> OwnInstrumentsOnly(IMeterFactory own) =>
+        instrument => instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own) ? MetricStreamConfiguration.Drop : null;
 
     private static bool IsScrapeOrProbe(PathString path) =>
         path.StartsWithSegments("/metrics", StringComparison.Ordinal) || path.StartsWithSegments("/health", StringComparison.Ordinal);

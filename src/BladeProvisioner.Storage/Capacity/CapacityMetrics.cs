@@ -4,7 +4,8 @@ namespace BladeProvisioner.Storage.Capacity;
 
 /// <summary>
 /// Space per filesystem role on the module's meter, measured at scrape time with statvfs (no database access): a role
-/// sharing a filesystem with another shows the same capacity and free bytes, and its own reserve.
+/// sharing a filesystem with another shows the same capacity and free bytes, and its own reserve. Each series names
+/// its role and the directory that role writes to, so an alert says which path to free.
 /// </summary>
 internal sealed class CapacityMetrics
 {
@@ -28,8 +29,10 @@ internal sealed class CapacityMetrics
     private static IEnumerable<Measurement<long>> PerRole(StorageCapacity capacity, Func<FilesystemCapacity, FilesystemRole, long> value)
     {
         IReadOnlyList<FilesystemCapacity> filesystems;
+        Dictionary<FilesystemRole, string> directories;
         try
         {
+            directories = capacity.Locations().ToDictionary(l => l.Role, l => l.Path);
             filesystems = capacity.Measure();
         }
         catch (IOException)
@@ -40,7 +43,10 @@ internal sealed class CapacityMetrics
         return
         [
             .. filesystems.SelectMany(fs => fs.Roles.Select(role =>
-                new Measurement<long>(value(fs, role), new KeyValuePair<string, object?>("role", role.ToString().ToLowerInvariant())))),
+                new Measurement<long>(
+                    value(fs, role),
+                    new KeyValuePair<string, object?>("role", role.ToString().ToLowerInvariant()),
+                    new KeyValuePair<string, object?>("directory", directories.GetValueOrDefault(role, fs.Path))))),
         ];
     }
 }

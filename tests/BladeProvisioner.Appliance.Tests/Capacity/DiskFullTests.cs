@@ -135,9 +135,11 @@ public sealed partial class DiskFullTests(PostgresServer postgres, ITestOutputHe
             Assert.Contains("volumes+images+uploads+database", capacity.GetProperty("low")[0].GetString(), StringComparison.Ordinal);
         }
 
+        // Every in-process appliance of this test run publishes the same instruments, and a meter listener sees all meters
+        // of the process: the series of this appliance are the ones naming its directories.
         var metrics = await api.GetStringAsync("/metrics", ct);
-        Assert.Matches(new Regex(@"^bp_storage_low\{[^}]*role=""volumes""[^}]*\} 1", RegexOptions.Multiline), metrics);
-        Assert.Matches(new Regex(@"^bp_storage_reserve_bytes\{[^}]*role=""database""[^}]*\} 16777216", RegexOptions.Multiline), metrics);
+        Assert.Matches(Series("bp_storage_low", "volumes", volumes, "1"), metrics);
+        Assert.Matches(Series("bp_storage_reserve_bytes", "database", fs.Sub("database"), "16777216"), metrics);
         await writer.WaitForMoreWritesAsync(30, TimeSpan.FromSeconds(120));
         Assert.Empty(writer.Failures);
 
@@ -166,6 +168,9 @@ public sealed partial class DiskFullTests(PostgresServer postgres, ITestOutputHe
         Assert.Contains(role, problem.Detail, StringComparison.Ordinal);
         Assert.Contains("nothing was created", problem.Detail, StringComparison.Ordinal);
     }
+
+    private static Regex Series(string name, string role, string directory, string value) =>
+        new($@"^{name}\{{(?=[^}}]*role=""{role}"")(?=[^}}]*directory=""{Regex.Escape(directory)}"")[^}}]*\}} {value}\b", RegexOptions.Multiline);
 
     private static List<string> Files(string directory) =>
         [.. Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];

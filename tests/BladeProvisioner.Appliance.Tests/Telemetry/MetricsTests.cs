@@ -24,6 +24,31 @@ public sealed partial class MetricsTests(PostgresServer postgres)
     [GeneratedRegex(@"/boot/choose\?blade=(?<blade>\d+)&image=(?<image>\d+)(&token=(?<token>[A-Za-z0-9_-]+))?")]
     private static partial Regex ChooseLink();
 
+    /// <summary>
+    /// Two appliances in one process (as in an in-place restart, or this test run): each one's <c>/metrics</c> carries
+    /// its own gauges only. A meter listener sees every meter of the process; without the appliance's own-meters view,
+    /// the first appliance would also serve the second one's storage series (its directories) and mix its readiness.
+    /// </summary>
+    [Fact]
+    public async Task AnApplianceServesItsOwnGaugesNotThoseOfAnotherHostInTheProcess()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var first = new ApplianceFactory(await postgres.CreateEmptyDatabaseAsync("metricsfirst"));
+        await first.Services.WaitReadyAsync(ct);
+        await using var second = new ApplianceFactory(await postgres.CreateEmptyDatabaseAsync("metricssecond"));
+        await second.Services.WaitReadyAsync(ct);
+        using var firstApi = first.CreateClient();
+        using var secondApi = second.CreateClient();
+
+        foreach (var (own, other, api) in new[] { (first, second, firstApi), (second, first, secondApi) })
+        {
+            var scrape = await api.GetStringAsync("/metrics", ct);
+            Assert.Contains($"directory=\"{own.DataDirectory}", scrape, StringComparison.Ordinal);
+            Assert.DoesNotContain($"directory=\"{other.DataDirectory}", scrape, StringComparison.Ordinal);
+            Assert.Single(Regex.Matches(scrape, @"^bp_ready\{", RegexOptions.Multiline));
+        }
+    }
+
     [Fact]
     public async Task EveryDocumentedSeriesIsServedAfterRealDhcpTftpAndBootTraffic()
     {
