@@ -10,6 +10,7 @@ using BladeProvisioner.Platform.Files;
 using BladeProvisioner.Power;
 using BladeProvisioner.Storage;
 using BladeProvisioner.Storage.Cloning;
+using BladeProvisioner.Storage.Identity;
 using BladeProvisioner.Storage.Partitioning;
 using BladeProvisioner.Storage.Targets;
 using BladeProvisioner.Storage.Volumes;
@@ -28,6 +29,7 @@ internal sealed class ProvisionBladeJob(
     IDbContextFactory<ApplianceDbContext> contexts,
     VolumeCopier copier,
     VolumePartitioner partitioner,
+    OsPersonalizer os,
     ITargetDriver targets,
     TargetChangeLock targetChanges,
     ISecretProtector secrets,
@@ -61,7 +63,7 @@ internal sealed class ProvisionBladeJob(
 
         if (checkpoint?.Phase != PhaseVerified)
         {
-            await CopyAndVerifyAsync(context, db, volume, image, checkpoint, cancellationToken);
+            await CopyAndVerifyAsync(context, db, volume, blade, image, checkpoint, cancellationToken);
         }
 
         // Export: only now does any initiator see the LUN, and only this blade's.
@@ -119,7 +121,7 @@ internal sealed class ProvisionBladeJob(
     }
 
     private async Task CopyAndVerifyAsync(
-        JobContext context, ApplianceDbContext db, BootVolume volume, DonorImage image, ProvisionCheckpoint? checkpoint, CancellationToken ct)
+        JobContext context, ApplianceDbContext db, BootVolume volume, Blade blade, DonorImage image, ProvisionCheckpoint? checkpoint, CancellationToken ct)
     {
         var plan = await partitioner.PlanAsync(image.Path!, ct);
         if (checkpoint?.Phase != PhaseCopied || !File.Exists(volume.BackingPath))
@@ -129,19 +131,36 @@ internal sealed class ProvisionBladeJob(
 
         // Personalise: identifiers derived from the seed recorded before the first write, so running it again after a
         // kill rewrites the same bytes. The donor is not hashed again here: block 0 of the volume is no longer the donor's.
+        // A donor whose boot chain names partitions by PARTUUID/PARTLABEL keeps its disk and partition ids.
         volume.State = BootVolumeState.Verifying;
         await db.SaveChangesAsync(ct);
         await context.EnsureOwnedAsync(ct);
-        var options = PersonalizeOptions.Default with { Plan = plan, IdentifierSeed = Convert.FromHexString(checkpoint.IdentifierSeed!) };
+        var seed = Convert.FromHexString(checkpoint.IdentifierSeed!);
+        var references = await partitioner.ReadLayoutAsync(volume.BackingPath, ct) is { } copied
+            ? await os.FindPartitionReferencesAsync(volume.BackingPath, copied, ct)
+            : [];
+        var options = PersonalizeOptions.Default with { Plan = plan, IdentifierSeed = seed, NewIdentifiers = references.Count == 0 };
         var personalised = await partitioner.PersonalizeAsync(volume.BackingPath, volume.SizeBytes, options, ct);
-        await partitioner.VerifyAsync(volume.BackingPath, ct);
+        var layout = await partitioner.VerifyAsync(volume.BackingPath, ct);
+        var identity = new BladeIdentity(blade.Hostname ?? $"blade-{blade.Id}", blade.InitiatorIqn ?? string.Empty, seed);
+        OsPersonalizeResult osResult;
+        try
+        {
+            osResult = await os.PersonalizeAsync(volume.BackingPath, layout, identity, ct);
+        }
+        catch (IdentityException e)
+        {
+            throw DomainException.Conflict(ErrorCodes.PersonalizationFailed, $"{image.DisplayName} could not be made blade {blade.Id}'s own machine: {e.Message} The clone was not exported.");
+        }
+
         Durable.FsyncFileAndDirectory(volume.BackingPath);
         await ClonePhasePause.AfterEffectAsync(ct);
         volume.State = BootVolumeState.Ready;
         await db.SaveChangesAsync(ct);
         await context.ReportAsync(checkpoint.DurableOffset, checkpoint.DurableOffset, checkpoint with { Phase = PhaseVerified }, ct);
         var how = checkpoint.Reflinked ? " by reflink" : string.Empty;
-        var summary = $"{image.DisplayName} cloned{how} in {checkpoint.CopySeconds:F1} s; disk id {personalised.DiskIdentifierAfter}";
+        var ids = references.Count == 0 ? $"disk id {personalised.DiskIdentifierAfter}" : $"disk id {personalised.DiskIdentifierAfter} kept ({references[0]})";
+        var summary = $"{image.DisplayName} cloned{how} in {checkpoint.CopySeconds:F1} s; {ids}";
         context.Timeline.Record(new TimelineRecord("storage", "volume.cloned", summary)
         {
             BladeId = volume.BladeId,
@@ -155,6 +174,26 @@ internal sealed class ProvisionBladeJob(
                 ["seconds"] = Math.Round(checkpoint.CopySeconds, 3),
                 ["sha256"] = checkpoint.Sha256,
                 ["diskIdentifier"] = personalised.DiskIdentifierAfter,
+                ["diskIdentifiersKept"] = references.Count > 0,
+                ["partitionReferences"] = references,
+            },
+        });
+        context.Timeline.Record(new TimelineRecord("storage", "volume.personalised", osResult.Summary())
+        {
+            BladeId = volume.BladeId,
+            BootVolumeId = volume.Id,
+            JobId = context.JobId,
+            Details = new Dictionary<string, object?>
+            {
+                ["rootPartition"] = osResult.RootPartition,
+                ["skipped"] = osResult.Skipped,
+                ["machineId"] = osResult.MachineId,
+                ["hostname"] = osResult.Hostname,
+                ["donorHostname"] = osResult.DonorHostname,
+                ["sshHostKeys"] = osResult.SshHostKeys,
+                ["initiatorName"] = osResult.InitiatorNameWritten,
+                ["rootBytesBefore"] = osResult.RootBytesBefore,
+                ["rootBytesAfter"] = osResult.RootBytesAfter,
             },
         });
     }

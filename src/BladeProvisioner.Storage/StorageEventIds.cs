@@ -52,6 +52,10 @@ internal static class StorageEventIds
     public const int PartitionPersonalized = 5401;
     public const int PartitionExtendedNotGrown = 5402;
 
+    // Identity/OsPersonalizer
+    public const int IdentityPersonalized = 5411;
+    public const int IdentitySkipped = 5412;
+
     // Capacity/StorageCapacity, StoreDirectories
     public const int CapacityRefused = 5501;
     public const int CapacityLayout = 5502;

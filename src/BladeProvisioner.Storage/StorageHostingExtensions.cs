@@ -26,6 +26,7 @@ public static class StorageHostingExtensions
         services.AddOptions<CloneOptions>().BindConfiguration(CloneOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<VolumeCopier>();
         services.TryAddSingleton<VolumePartitioner>();
+        services.TryAddSingleton<Identity.OsPersonalizer>();
 
         services.AddOptions<ImageStoreOptions>().BindConfiguration(ImageStoreOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ImageStore>();

@@ -36,6 +36,7 @@ public static class ErrorCodes
     public const string ImageIllegalState = "IMAGE_ILLEGAL_STATE";
     public const string ImagePlatformMismatch = "IMAGE_PLATFORM_MISMATCH";
     public const string DonorChecksumMismatch = "DONOR_CHECKSUM_MISMATCH";
+    public const string PersonalizationFailed = "PERSONALIZATION_FAILED";
     public const string ImageExternalReference = "IMAGE_EXTERNAL_REFERENCE";
 
     public const string UploadNotFound = "UPLOAD_NOT_FOUND";

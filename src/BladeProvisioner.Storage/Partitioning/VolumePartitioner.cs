@@ -100,6 +100,18 @@ public sealed partial class VolumePartitioner(ILogger<VolumePartitioner> logger)
         return await ReadVerifiedLayoutAsync(file, RandomAccess.GetLength(file), ct);
     }
 
+    /// <summary>
+    /// The volume's table as it stands, without the backup checks of <see cref="VerifyAsync"/> (a donor's GPT copied
+    /// into a larger volume has its backup in the middle until it is personalised); null for a bare filesystem.
+    /// </summary>
+    public async Task<VolumeLayout?> ReadLayoutAsync(string volumePath, CancellationToken ct)
+    {
+        using var file = File.OpenHandle(volumePath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var size = RandomAccess.GetLength(file);
+        var layout = Detect(await ReadAsync(file, 0, (int)Math.Min(PartitionTableReader.HeadBytes, size), ct), size, "volume");
+        return layout.Scheme == PartitionScheme.BareFilesystem ? null : ToVolumeLayout(layout);
+    }
+
     private static async Task<VolumeLayout> ReadVerifiedLayoutAsync(SafeFileHandle file, long size, CancellationToken ct)
     {
         var head = await ReadAsync(file, 0, (int)Math.Min(PartitionTableReader.HeadBytes, size), ct);
