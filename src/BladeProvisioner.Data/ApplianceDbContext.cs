@@ -45,6 +45,8 @@ public sealed class ApplianceDbContext(DbContextOptions<ApplianceDbContext> opti
         configurationBuilder.Properties<UefiLoader>().HaveConversion<string>();
         configurationBuilder.Properties<DonorImageState>().HaveConversion<string>();
         configurationBuilder.Properties<ImageFormat>().HaveConversion<string>();
+        configurationBuilder.Properties<OsPersonalization>().HaveConversion<string>();
+        configurationBuilder.Properties<DiskIdentifierPolicy>().HaveConversion<string>();
         configurationBuilder.Properties<BootVolumeState>().HaveConversion<string>();
         configurationBuilder.Properties<JobState>().HaveConversion<string>();
         configurationBuilder.Properties<DhcpLeaseState>().HaveConversion<string>();

@@ -136,17 +136,32 @@ internal sealed class ProvisionBladeJob(
         await db.SaveChangesAsync(ct);
         await context.EnsureOwnedAsync(ct);
         var seed = Convert.FromHexString(checkpoint.IdentifierSeed!);
-        var references = await partitioner.ReadLayoutAsync(volume.BackingPath, ct) is { } copied
-            ? await os.FindPartitionReferencesAsync(volume.BackingPath, copied, ct)
+        var donorLayout = await partitioner.ReadLayoutAsync(image.Path!, ct);
+        var references = donorLayout is not null && image.DiskIdentifiers == DiskIdentifierPolicy.Auto
+            ? await os.FindPartitionReferencesAsync(volume.BackingPath, (await partitioner.ReadLayoutAsync(volume.BackingPath, ct))!, ct)
             : [];
-        var options = PersonalizeOptions.Default with { Plan = plan, IdentifierSeed = seed, NewIdentifiers = references.Count == 0 };
+        var newIds = image.DiskIdentifiers switch
+        {
+            DiskIdentifierPolicy.Keep => false,
+            DiskIdentifierPolicy.Regenerate => true,
+            _ => references.Count == 0,
+        };
+        var options = PersonalizeOptions.Default with { Plan = plan, IdentifierSeed = seed, NewIdentifiers = newIds };
         var personalised = await partitioner.PersonalizeAsync(volume.BackingPath, volume.SizeBytes, options, ct);
         var layout = await partitioner.VerifyAsync(volume.BackingPath, ct);
         var identity = new BladeIdentity(blade.Hostname ?? $"blade-{blade.Id}", blade.InitiatorIqn ?? string.Empty, seed);
         OsPersonalizeResult osResult;
+        IReadOnlyList<string> rewritten = [];
         try
         {
-            osResult = await os.PersonalizeAsync(volume.BackingPath, layout, identity, ct);
+            if (newIds && donorLayout is not null && image.DiskIdentifiers == DiskIdentifierPolicy.Regenerate)
+            {
+                rewritten = await os.RewritePartitionReferencesAsync(volume.BackingPath, donorLayout, layout, ct);
+            }
+
+            osResult = image.OsPersonalization == OsPersonalization.Off
+                ? OsPersonalizeResult.Nothing($"OS personalisation is off for {image.DisplayName}")
+                : await os.PersonalizeAsync(volume.BackingPath, layout, identity, ct);
         }
         catch (IdentityException e)
         {
@@ -159,7 +174,13 @@ internal sealed class ProvisionBladeJob(
         await db.SaveChangesAsync(ct);
         await context.ReportAsync(checkpoint.DurableOffset, checkpoint.DurableOffset, checkpoint with { Phase = PhaseVerified }, ct);
         var how = checkpoint.Reflinked ? " by reflink" : string.Empty;
-        var ids = references.Count == 0 ? $"disk id {personalised.DiskIdentifierAfter}" : $"disk id {personalised.DiskIdentifierAfter} kept ({references[0]})";
+        var ids = (newIds, image.DiskIdentifiers) switch
+        {
+            (false, DiskIdentifierPolicy.Keep) => $"disk id {personalised.DiskIdentifierAfter} kept (the image's policy)",
+            (false, _) => $"disk id {personalised.DiskIdentifierAfter} kept ({references[0]})",
+            (true, _) when rewritten.Count > 0 => $"new disk id {personalised.DiskIdentifierAfter}, PARTUUID references rewritten in {string.Join(", ", rewritten)}",
+            _ => $"new disk id {personalised.DiskIdentifierAfter}",
+        };
         var summary = $"{image.DisplayName} cloned{how} in {checkpoint.CopySeconds:F1} s; {ids}";
         context.Timeline.Record(new TimelineRecord("storage", "volume.cloned", summary)
         {
@@ -174,8 +195,10 @@ internal sealed class ProvisionBladeJob(
                 ["seconds"] = Math.Round(checkpoint.CopySeconds, 3),
                 ["sha256"] = checkpoint.Sha256,
                 ["diskIdentifier"] = personalised.DiskIdentifierAfter,
-                ["diskIdentifiersKept"] = references.Count > 0,
+                ["diskIdentifiersKept"] = !newIds,
+                ["diskIdentifierPolicy"] = image.DiskIdentifiers.ToString(),
                 ["partitionReferences"] = references,
+                ["referencesRewritten"] = rewritten,
             },
         });
         context.Timeline.Record(new TimelineRecord("storage", "volume.personalised", osResult.Summary())

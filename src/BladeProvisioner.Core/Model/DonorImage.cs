@@ -29,6 +29,12 @@ public sealed class DonorImage
     public string? Preflight { get; set; }
 
     public string? Notes { get; set; }
+
+    /// <summary>What each clone gets inside its OS; changeable on an existing version (it applies to later clones).</summary>
+    public OsPersonalization OsPersonalization { get; set; } = OsPersonalization.Identity;
+
+    /// <summary>Whether each clone gets new disk and partition ids; changeable like <see cref="OsPersonalization"/>.</summary>
+    public DiskIdentifierPolicy DiskIdentifiers { get; set; } = DiskIdentifierPolicy.Auto;
     public string? CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public uint RowVersion { get; set; }

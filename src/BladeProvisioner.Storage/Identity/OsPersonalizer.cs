@@ -84,20 +84,15 @@ public sealed partial class OsPersonalizer(IProcessRunner runner, ILogger<OsPers
     /// </summary>
     public async Task<IReadOnlyList<string>> FindPartitionReferencesAsync(string path, VolumeLayout layout, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(layout);
         var found = new List<string>();
-        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         foreach (var partition in layout.Partitions)
         {
-            var offset = partition.FirstLba * layout.SectorSize;
-            var length = partition.SectorCount * layout.SectorSize;
-            var head = new byte[Math.Min(FilesystemProbe.BytesNeeded, length)];
-            var read = await RandomAccess.ReadAsync(file, head, offset, ct);
-            if (FilesystemProbe.Detect(head.AsSpan(0, read)) != FilesystemKind.Ext)
+            if (await OpenExtAsync(path, layout, partition, ct) is not { } fs)
             {
                 continue;
             }
 
-            var fs = new ExtFilesystem(runner, path, offset, length);
             foreach (var config in BootConfigFiles)
             {
                 if (await fs.ReadTextAsync(config, ct) is not { } text)
@@ -122,6 +117,79 @@ public sealed partial class OsPersonalizer(IProcessRunner runner, ILogger<OsPers
         }
 
         return [.. found.Distinct(StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// After new disk ids were written: every PARTUUID of <paramref name="donor"/> that the boot configuration files of
+    /// the volume's ext partitions name is replaced by the same partition's new id in <paramref name="volume"/>.
+    /// Idempotent (old ids are looked up in the donor's table). Returns "partition N /etc/fstab" for each file rewritten.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RewritePartitionReferencesAsync(string path, VolumeLayout donor, VolumeLayout volume, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(donor);
+        ArgumentNullException.ThrowIfNull(volume);
+        var map = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var before in donor.Partitions)
+        {
+            if (volume.Partitions.FirstOrDefault(p => p.Number == before.Number) is not { } after)
+            {
+                continue;
+            }
+
+            var (from, to) = (PartUuid(donor, before), PartUuid(volume, after));
+            if (from is not null && to is not null && !string.Equals(from, to, StringComparison.OrdinalIgnoreCase))
+            {
+                map[from] = to;
+            }
+        }
+
+        var rewritten = new List<string>();
+        if (map.Count == 0)
+        {
+            return rewritten;
+        }
+
+        var pattern = new Regex(string.Join('|', map.Keys.Select(Regex.Escape)), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(5));
+        foreach (var partition in volume.Partitions)
+        {
+            if (await OpenExtAsync(path, volume, partition, ct) is not { } fs)
+            {
+                continue;
+            }
+
+            var writes = new List<ExtWrite>();
+            foreach (var config in BootConfigFiles)
+            {
+                if (await fs.ReadTextAsync(config, ct) is not { } text || !pattern.IsMatch(text))
+                {
+                    continue;
+                }
+
+                var replaced = pattern.Replace(text, m => map[m.Value]);
+                writes.Add(new ExtWrite(config, Encoding.UTF8.GetBytes(replaced), await ModeOrAsync(fs, config, 0x1A4, ct)));
+                rewritten.Add($"partition {partition.Number} {config}");
+            }
+
+            await fs.WriteFilesAsync(writes, ct);
+        }
+
+        return rewritten;
+    }
+
+    /// <summary>The id Linux shows as PARTUUID: the GPT partition GUID, or for MBR the disk signature and the slot.</summary>
+    private static string? PartUuid(VolumeLayout layout, PartitionInfo partition) =>
+        layout.Scheme == PartitionScheme.Gpt
+            ? partition.UniqueGuid?.ToString("D")
+            : layout.DiskIdentifier.StartsWith("0x", StringComparison.Ordinal) ? $"{layout.DiskIdentifier[2..]}-{partition.Number:x2}" : null;
+
+    private async Task<ExtFilesystem?> OpenExtAsync(string path, VolumeLayout layout, PartitionInfo partition, CancellationToken ct)
+    {
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var offset = partition.FirstLba * layout.SectorSize;
+        var length = partition.SectorCount * layout.SectorSize;
+        var head = new byte[Math.Min(FilesystemProbe.BytesNeeded, length)];
+        var read = await RandomAccess.ReadAsync(file, head, offset, ct);
+        return FilesystemProbe.Detect(head.AsSpan(0, read)) == FilesystemKind.Ext ? new ExtFilesystem(runner, path, offset, length) : null;
     }
 
     /// <summary>Personalises the OS on the volume for <paramref name="identity"/>; see the class summary.</summary>

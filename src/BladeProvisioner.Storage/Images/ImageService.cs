@@ -195,6 +195,24 @@ public sealed partial class ImageService(
         return image;
     }
 
+    /// <summary>Changes what later clones of a version get (OS personalisation, disk ids); clones already made keep theirs.</summary>
+    public async Task<DonorImage> UpdatePolicyAsync(
+        long imageId, OsPersonalization? os, DiskIdentifierPolicy? diskIds, string actor, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var image = await db.DonorImages.SingleOrDefaultAsync(i => i.Id == imageId, cancellationToken)
+            ?? throw DomainException.NotFound(ErrorCodes.ImageNotFound, $"Image {imageId} does not exist.");
+        image.OsPersonalization = os ?? image.OsPersonalization;
+        image.DiskIdentifiers = diskIds ?? image.DiskIdentifiers;
+        await db.SaveChangesAsync(cancellationToken);
+        timeline.Record(new TimelineRecord(
+            actor, "image.policy", $"{image.DisplayName}: OS personalisation {image.OsPersonalization}, disk ids {image.DiskIdentifiers}, by {actor}")
+        {
+            DonorImageId = image.Id,
+        });
+        return image;
+    }
+
     /// <summary>Deletes a Retired or Failed image and its file, if no volume uses it.</summary>
     public async Task DeleteAsync(long imageId, string actor, CancellationToken cancellationToken)
     {

@@ -19,6 +19,7 @@ internal static class ImagesApi
         g.MapPost("/{id:long}/pause", (long id, ImageService s, HttpContext h, CancellationToken ct) => ChangeAsync(id, DonorImageState.Paused, s, h, ct)).WithName("PauseImage");
         g.MapPost("/{id:long}/activate", (long id, ImageService s, HttpContext h, CancellationToken ct) => ChangeAsync(id, DonorImageState.Active, s, h, ct)).WithName("ActivateImage");
         g.MapPost("/{id:long}/retire", (long id, ImageService s, HttpContext h, CancellationToken ct) => ChangeAsync(id, DonorImageState.Retired, s, h, ct)).WithName("RetireImage");
+        g.MapPatch("/{id:long}", PatchAsync).WithName("UpdateImage");
         g.MapDelete("/{id:long}", DeleteAsync).WithName("DeleteImage");
         api.MapPost("/blades/{id:long}/capture", CaptureAsync).WithTags("Images").WithName("CaptureBlade");
     }
@@ -94,6 +95,19 @@ internal static class ImagesApi
         return TypedResults.Ok(ImageView.From(image, 0));
     }
 
+    private static async Task<Results<Ok<ImageView>, ProblemHttpResult>> PatchAsync(
+        long id, ImagePolicyBody body, ImageService images, IDbContextFactory<ApplianceDbContext> contexts, HttpContext http, CancellationToken ct)
+    {
+        if (body.OsPersonalization is null && body.DiskIdentifiers is null)
+        {
+            return ApiProblems.Invalid("Give osPersonalization (Identity, Off) and/or diskIdentifiers (Auto, Keep, Regenerate).");
+        }
+
+        var image = await images.UpdatePolicyAsync(id, body.OsPersonalization, body.DiskIdentifiers, Actor.Of(http), ct);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        return TypedResults.Ok(ImageView.From(image, await db.BootVolumes.CountAsync(v => v.DonorImageId == id, ct)));
+    }
+
     private static async Task<NoContent> DeleteAsync(long id, ImageService images, HttpContext http, CancellationToken ct)
     {
         await images.DeleteAsync(id, Actor.Of(http), ct);
@@ -102,5 +116,7 @@ internal static class ImagesApi
 }
 
 internal sealed record ImportStarted(ImageView Image, JobView Job);
+
+internal sealed record ImagePolicyBody(OsPersonalization? OsPersonalization, DiskIdentifierPolicy? DiskIdentifiers);
 
 internal sealed record CaptureBody(string? Name, string? OperatingSystem, BootMode? BootMode, string? Notes);

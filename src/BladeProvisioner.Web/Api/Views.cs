@@ -19,11 +19,12 @@ internal sealed record BladeView(
 
 internal sealed record ImageView(
     long Id, string Name, int Version, string OperatingSystem, BootMode BootMode, ImageFormat SourceFormat, DonorImageState State,
-    long VirtualSize, long AllocatedSize, string? Sha256, string? Notes, string? CreatedBy, DateTimeOffset CreatedAt, int VolumeCount)
+    long VirtualSize, long AllocatedSize, string? Sha256, string? Notes, string? CreatedBy, DateTimeOffset CreatedAt, int VolumeCount,
+    OsPersonalization OsPersonalization, DiskIdentifierPolicy DiskIdentifiers)
 {
     public static ImageView From(DonorImage i, int volumes) => new(
         i.Id, i.Name, i.Version, i.OperatingSystem, i.BootMode, i.SourceFormat, i.State, i.VirtualSize, i.AllocatedSize, i.Sha256, i.Notes,
-        i.CreatedBy, i.CreatedAt, volumes);
+        i.CreatedBy, i.CreatedAt, volumes, i.OsPersonalization, i.DiskIdentifiers);
 }
 
 internal sealed record VolumeView(

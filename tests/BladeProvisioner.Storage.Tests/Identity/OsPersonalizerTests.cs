@@ -114,6 +114,31 @@ public sealed class OsPersonalizerTests : IDisposable
     }
 
     [Fact]
+    public async Task RegeneratedIdsAreWrittenIntoTheFstabThatNamedTheOldPartuuidAndARerunChangesNothingMore()
+    {
+        Require();
+        const string rootGuid = "6d8a2b3c-1d2e-4f50-8a9b-0c1d2e3f4a5b";
+        var donor = await DonorAsync(fstab: $"PARTUUID={rootGuid} / ext4 defaults 0 1\n", name: "regen.raw");
+        await Tools.RunAsync("sgdisk", "-u", $"2:{rootGuid}", donor);
+        var donorLayout = (await _partitioner.ReadLayoutAsync(donor, Ct))!;
+        Assert.Equal(Guid.Parse(rootGuid), donorLayout.Partitions.Single(p => p.Number == 2).UniqueGuid);
+
+        var volume = _dir.File("regen-volume.raw");
+        await _copier.CopyAsync(new CopyRequest(donor, volume, VolumeSize), null, Ct);
+        await _partitioner.PersonalizeAsync(volume, VolumeSize, PersonalizeOptions.Default with { IdentifierSeed = Seed("regen") }, Ct);
+        var layout = await _partitioner.VerifyAsync(volume, Ct);
+        var newGuid = layout.Partitions.Single(p => p.Number == 2).UniqueGuid!.Value.ToString("D");
+        Assert.NotEqual(rootGuid, newGuid);
+
+        var rewritten = await _os.RewritePartitionReferencesAsync(volume, donorLayout, layout, Ct);
+        var again = await _os.RewritePartitionReferencesAsync(volume, donorLayout, layout, Ct);
+
+        Assert.Equal(["partition 2 /etc/fstab"], rewritten);
+        Assert.Empty(again);
+        Assert.Equal($"PARTUUID={newGuid} / ext4 defaults 0 1\n", await CatAsync(volume, "/etc/fstab"));
+    }
+
+    [Fact]
     public async Task ASymlinkedHostnameInAHostileImageIsReplacedInsideTheImageAndTheFileItPointedAtIsUntouched()
     {
         Require();
