@@ -49,7 +49,7 @@ EFI_LDLINUX=/usr/lib/syslinux/modules/efi64/ldlinux.e64
 ISCSISTART=/usr/sbin/iscsistart
 BUSYBOX=/bin/busybox
 need "$VMLINUZ" "$MODDIR/modules.dep" "$MBR" "$EFI_LOADER" "$EFI_LDLINUX" "$ISCSISTART" "$BUSYBOX" \
-     /usr/bin/mcopy /usr/sbin/mkfs.vfat /usr/sbin/mkfs.ext4 /usr/sbin/sfdisk /usr/bin/syslinux
+     /usr/bin/mcopy /usr/sbin/mkfs.vfat /usr/sbin/mkfs.ext4 /usr/sbin/sfdisk /usr/bin/syslinux /usr/bin/ssh-keygen
 "$BUSYBOX" --list | grep -x findfs > /dev/null || { log "$BUSYBOX is not busybox-static"; exit 1; }
 
 # Modules the initramfs needs (iBFT, iSCSI over TCP, SCSI disk, NICs QEMU blades use, ext4),
@@ -141,6 +141,15 @@ NAME="BladeProvisioner test donor"
 ID=bladeprovisioner-test-donor
 VERSION_ID=$VERSION
 EOF
+# A baked-in identity, as a donor captured from a server in use carries: a machine-id, SSH host keys, its own host
+# name and initiator name. The appliance replaces each on every clone; the OS reports what it finds (IDENTITY line).
+mkdir -p "$ROOTFS/etc/ssh" "$ROOTFS/etc/iscsi"
+od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$ROOTFS/etc/machine-id"
+echo >> "$ROOTFS/etc/machine-id"
+echo "$LABEL" > "$ROOTFS/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n' "$LABEL" > "$ROOTFS/etc/hosts"
+echo "InitiatorName=iqn.2000-01.invalid:$LABEL" > "$ROOTFS/etc/iscsi/initiatorname.iscsi"
+ssh-keygen -q -t ed25519 -N '' -C "root@$LABEL" -f "$ROOTFS/etc/ssh/ssh_host_ed25519_key"
 P2=$WORK/p2.img
 truncate -s $((P2_SECTORS * 512)) "$P2"
 mkfs.ext4 -q -F -L BPROOT -d "$ROOTFS" "$P2"

@@ -152,6 +152,7 @@ internal sealed class ProvisionBladeJob(
         var identity = new BladeIdentity(blade.Hostname ?? $"blade-{blade.Id}", blade.InitiatorIqn ?? string.Empty, seed);
         OsPersonalizeResult osResult;
         IReadOnlyList<string> rewritten = [];
+        var personalising = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             if (newIds && donorLayout is not null && image.DiskIdentifiers == DiskIdentifierPolicy.Regenerate)
@@ -168,6 +169,7 @@ internal sealed class ProvisionBladeJob(
             throw DomainException.Conflict(ErrorCodes.PersonalizationFailed, $"{image.DisplayName} could not be made blade {blade.Id}'s own machine: {e.Message} The clone was not exported.");
         }
 
+        var personaliseSeconds = personalising.Elapsed.TotalSeconds;
         Durable.FsyncFileAndDirectory(volume.BackingPath);
         await ClonePhasePause.AfterEffectAsync(ct);
         volume.State = BootVolumeState.Ready;
@@ -201,7 +203,7 @@ internal sealed class ProvisionBladeJob(
                 ["referencesRewritten"] = rewritten,
             },
         });
-        context.Timeline.Record(new TimelineRecord("storage", "volume.personalised", osResult.Summary())
+        context.Timeline.Record(new TimelineRecord("storage", "volume.personalised", $"{osResult.Summary()} ({personaliseSeconds:F1} s)")
         {
             BladeId = volume.BladeId,
             BootVolumeId = volume.Id,
@@ -217,6 +219,8 @@ internal sealed class ProvisionBladeJob(
                 ["initiatorName"] = osResult.InitiatorNameWritten,
                 ["rootBytesBefore"] = osResult.RootBytesBefore,
                 ["rootBytesAfter"] = osResult.RootBytesAfter,
+                ["notGrown"] = osResult.NotGrown,
+                ["seconds"] = Math.Round(personaliseSeconds, 3),
             },
         });
     }

@@ -122,4 +122,4 @@ public class ChassisFixture : IAsyncLifetime
 }
 
 /// <summary>A blade that reached its OS marker from its own LUN.</summary>
-internal sealed record ProvisionedBlade(VirtualBlade Blade, long Id, JsonNode Volume, OsMarker Marker);
+internal sealed record ProvisionedBlade(VirtualBlade Blade, long Id, JsonNode Volume, OsMarker Marker, OsIdentity Identity);

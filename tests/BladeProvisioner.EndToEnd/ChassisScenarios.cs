@@ -60,6 +60,20 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
         var diskB = DiskIdentity((string)b.Volume["backingPath"]!);
         Assert.NotEqual(diskA, diskB);   // MBR disk signature / GPT disk GUID rewritten per clone
 
+        // Inside each OS: its own machine-id and SSH host key (neither the donor's baked-in ones nor the other blade's),
+        // its own host name, and a root filesystem grown into its 512 MiB LUN from the donor's 159 MiB.
+        var donor = DonorIdentity();
+        Assert.NotEqual(a.Identity.MachineId, b.Identity.MachineId);
+        Assert.DoesNotContain(donor.MachineId, new[] { a.Identity.MachineId, b.Identity.MachineId });
+        Assert.NotEqual(a.Identity.Ssh, b.Identity.Ssh);
+        Assert.DoesNotContain(donor.Ssh, new[] { a.Identity.Ssh, b.Identity.Ssh });
+        Assert.StartsWith("SHA256:", a.Identity.Ssh, StringComparison.Ordinal);
+        Assert.NotEqual(a.Identity.Hostname, b.Identity.Hostname);
+        Assert.All(new[] { a, b }, x => Assert.True(x.Identity.RootBytes > 2 * donor.RootBytes, $"root {x.Identity.RootBytes} bytes, donor's {donor.RootBytes}"));
+        var timeline = await chassis.Api.TimelineAsync(a.Id, ct);
+        Assert.Contains(timeline, e => e.Kind == "volume.personalised" && e.Summary.Contains(a.Identity.MachineId, StringComparison.Ordinal)
+            && e.Summary.Contains(a.Identity.Ssh, StringComparison.Ordinal));
+
         // Each target admits only its own blade: its ACL names that blade's initiator and its CHAP account, no other.
         foreach (var (mine, other) in new[] { (a, b), (b, a) })
         {
@@ -285,6 +299,36 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
     }
 
     /// <summary>MBR disk signature (bytes 440-443) and the GPT disk GUID if present: what identifies the disk to the OS.</summary>
+    /// <summary>What the donor (test-donor-v2, from the build cache) carries baked in, read with e2fsprogs from its root partition.</summary>
+    private OsIdentity DonorIdentity()
+    {
+        var image = Run(Path.Combine(chassis.Lab.Repository, "images", "build-test-donor.sh"), "--version", "2").Trim();
+        var root = $"{image}?offset={(2048 + 196608) * 512}";
+        var machineId = Run("/usr/sbin/debugfs", "-R", "cat /etc/machine-id", root).Trim();
+        var publicKey = Run("/usr/sbin/debugfs", "-R", "cat /etc/ssh/ssh_host_ed25519_key.pub", root);
+        var blob = Convert.FromBase64String(publicKey.Split(' ')[1]);
+        var ssh = "SHA256:" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(blob)).TrimEnd('=');
+        var header = Run("/usr/sbin/dumpe2fs", "-h", root);
+        long Field(string name) => long.Parse(Regex.Match(header, $@"^{name}:\s+(\d+)", RegexOptions.Multiline).Groups[1].Value, CultureInfo.InvariantCulture);
+        return new OsIdentity(machineId, "test-donor-v2", ssh, "-", Field("Block count") * Field("Block size"), "test-donor-v2");
+    }
+
+    private static string Run(string program, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), $"{program} did not finish");
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)}: {stderr.Result}");
+        return stdout.Result;
+    }
+
     private static string DiskIdentity(string path)
     {
         using var file = File.OpenRead(path);

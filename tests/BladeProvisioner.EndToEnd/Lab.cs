@@ -53,7 +53,13 @@ internal sealed class Lab
     public IReadOnlyDictionary<string, string> Environment { get; }
 
     public static Lab Chassis(string repository) =>
-        new(repository, "bplabe2e", "10.99.20", 8481, 7713, new Dictionary<string, string> { ["BP_LAB_BMC_NET"] = "10.99.21" });
+        new(repository, "bplabe2e", "10.99.20", 8481, 7713, new Dictionary<string, string>
+        {
+            ["BP_LAB_BMC_NET"] = "10.99.21",
+
+            // Every LUN twice the test donor's 256 MiB, so each boot shows a root filesystem grown into a larger LUN.
+            ["Storage__Volumes__RoundUpMiB"] = "512",
+        });
 
     /// <summary>
     /// One /24 split in two: the chassis below .128 (site DHCP range .100-.126), the BMCs above. The appliance's DHCP runs

@@ -60,7 +60,7 @@ internal static partial class MenuFlow
 
             var events = await api.TimelineAsync(bladeId, ct);
             AddBootStages(times, events, afterEventId);
-            times.FromTimeline(events, chosen.Id - 1, ("boot.chosen", "clone job created"), ("job.started", "clone started"), ("volume.cloned", "clone done, table personalised"),
+            times.FromTimeline(events, chosen.Id - 1, ("boot.chosen", "clone job created"), ("job.started", "clone started"), ("volume.cloned", "clone done, table personalised"), ("volume.personalised", "OS personalised (machine-id, host keys, root grown)"),
                 ("volume.exported", "target exported (ACL, CHAP)"), ("blade.restart", "restart: in-band iPXE reboot"), ("blade.restarted", "restart: through the BMC"));
             var restart = events.FirstOrDefault(e => e.Id > chosen.Id && e.Kind is "blade.restart" or "blade.restarted");
             times.FromTimeline(events, restart?.Id ?? chosen.Id, ("dhcp.ack", "DHCP ack after restart"), ("dhcp.proxy-offer", "proxyDHCP offer after restart"),
@@ -80,7 +80,14 @@ internal static partial class MenuFlow
             }
 
             Assert.Equal("Active", (string?)bladeRow["state"]);
-            return new ProvisionedBlade(blade, bladeId, volume, marker);
+            // The clone is this blade's own machine: its host name, a machine-id, and a root filesystem that fills the LUN
+            // (the partition starts 97 MiB in; ext4's own metadata takes a few percent).
+            var identity = OsIdentity.Last(blade.ReadSerial(serialOffset));
+            Assert.Equal((string?)bladeRow["hostname"] ?? $"blade-{bladeId}", identity.Hostname);
+            Assert.Matches("^[0-9a-f]{32}$", identity.MachineId);
+            var rootPartition = (long)volume["sizeBytes"]! - (97L << 20);
+            Assert.InRange(identity.RootBytes, rootPartition * 9 / 10, rootPartition);
+            return new ProvisionedBlade(blade, bladeId, volume, marker, identity);
         }
         catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
         {
