@@ -137,10 +137,24 @@ INITIATOR="iqn.1993-08.org.debian:01:$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n
 case "$VARIANT" in
     debian-12)
         # open-iscsi's initramfs-tools hook: include iscsi, log in from the iBFT (iscsistart -b).
-        ESSENTIAL_HOOK='mkdir -p "$1/etc/iscsi" && echo ISCSI_AUTO=true > "$1/etc/iscsi/iscsi.initramfs"' ;;
+        ESSENTIAL_HOOK='mkdir -p "$1/etc/iscsi" && cp "$BP_ISCSI_INITRAMFS" "$1/etc/iscsi/iscsi.initramfs"' ;;
     debian-12-dracut)
         ESSENTIAL_HOOK='mkdir -p "$1/etc/dracut.conf.d" && printf "%s\n" "hostonly=\"no\"" "add_dracutmodules+=\" network iscsi \"" > "$1/etc/dracut.conf.d/90-bladeprovisioner.conf"' ;;
 esac
+
+# The initramfs copy of this file is sourced by open-iscsi's local-top script before it decides. With
+# no iBFT (a local disk, no iPXE sanboot) the iSCSI path is skipped: ISCSI_AUTO alone would make the
+# initramfs wait 180 s for a network device and then DHCP on every NIC before mounting the local root.
+export BP_ISCSI_INITRAMFS=$WORK/iscsi.initramfs
+cat > "$BP_ISCSI_INITRAMFS" <<'EOF'
+# Log in to the root LUN from the iBFT the firmware (iPXE sanboot) left in memory.
+ISCSI_AUTO=true
+# Inside the initramfs only: no iBFT, no iSCSI (the root is a local disk then).
+if [ -e /scripts/functions ]; then
+    modprobe iscsi_ibft 2> /dev/null
+    [ -e /sys/firmware/ibft/target0 ] || unset ISCSI_AUTO
+fi
+EOF
 
 log "mmdebstrap $SUITE: $PKGS"
 mmdebstrap --mode=root --variant=apt --format=directory \
@@ -193,8 +207,12 @@ datasource_list: [ NoCloud, None ]
 network: {config: disabled}
 # The identity (host keys, hostname) is the appliance's to set per clone, not cloud-init's.
 ssh_deletekeys: false
+ssh_genkeytypes: [rsa, ecdsa, ed25519]
 preserve_hostname: true
+# The image's locale (/etc/default/locale): nothing to generate on a first boot.
+locale: C.UTF-8
 EOF
+    echo 'LANG=C.UTF-8' > "$ROOT/etc/default/locale"
 fi
 
 # --- identity line unit ---------------------------------------------------------------------------
@@ -238,7 +256,8 @@ chmod 0755 "$ROOT/usr/lib/bladeprovisioner/identity"
 cat > "$ROOT/etc/systemd/system/bladeprovisioner-identity.service" <<'EOF'
 [Unit]
 Description=BladeProvisioner identity line on the serial console
-After=local-fs.target ssh.service cloud-final.service
+After=local-fs.target ssh.service cloud-init.service
+Before=getty.target serial-getty@ttyS0.service
 Wants=ssh.service
 
 [Service]
