@@ -192,7 +192,7 @@ esac
 cat > "$ROOT/etc/fstab" <<EOF
 # <file system> <mount point> <type> <options> <dump> <pass>
 $ROOT_SPEC / ext4 errors=remount-ro 0 1
-UUID=$ESP_UUID /boot/efi vfat umask=0077,nofail,x-systemd.device-timeout=10s 0 0
+UUID=$ESP_UUID /boot/efi vfat umask=0077,nofail 0 0
 EOF
 mkdir -p "$ROOT/boot/efi"
 # Only the loopback in ifupdown: the NIC that carries the iSCSI root is configured by the initramfs
@@ -211,6 +211,9 @@ ssh_genkeytypes: [rsa, ecdsa, ed25519]
 preserve_hostname: true
 # The image's locale (/etc/default/locale): nothing to generate on a first boot.
 locale: C.UTF-8
+# Growing the root partition and filesystem to the LUN is the appliance's job (offline, per clone).
+growpart: {mode: "off"}
+resize_rootfs: false
 EOF
     echo 'LANG=C.UTF-8' > "$ROOT/etc/default/locale"
 fi
@@ -361,6 +364,9 @@ dd if="$WORK/core.img" of="$D" bs=512 seek="$P1_START" conv=notrunc status=none
 dd if="$ESP" of="$D" bs=1M seek=$((P2_START / 2048)) conv=notrunc,sparse status=none
 dd if="$RFS" of="$D" bs=1M seek=$((P3_START / 2048)) conv=notrunc,sparse status=none
 mv -f "$D" "$IMG"
-for old in "$CACHE/$VARIANT"-*.img; do [ "$old" = "$IMG" ] || rm -f "$old"; done   # superseded builds
+# Superseded builds of this variant (exactly <variant>-<16 hex>.img: debian-12-* would also match debian-12-dracut-*).
+for old in "$CACHE/$VARIANT"-*.img; do
+    if [[ "${old##*/}" =~ ^$VARIANT-[0-9a-f]{16}\.img$ ]] && [ "$old" != "$IMG" ]; then rm -f "$old"; fi
+done
 log "built $IMG in $(($(date +%s) - T0)) s ($(du -h "$IMG" | cut -f1) allocated of $SIZE): root UUID=$ROOT_UUID PARTUUID=$P3_GUID machine-id=$MACHINE_ID"
 emit
