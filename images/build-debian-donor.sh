@@ -139,7 +139,7 @@ case "$VARIANT" in
         # open-iscsi's initramfs-tools hook: include iscsi, log in from the iBFT (iscsistart -b).
         ESSENTIAL_HOOK='mkdir -p "$1/etc/iscsi" && cp "$BP_ISCSI_INITRAMFS" "$1/etc/iscsi/iscsi.initramfs"' ;;
     debian-12-dracut)
-        ESSENTIAL_HOOK='mkdir -p "$1/etc/dracut.conf.d" && printf "%s\n" "hostonly=\"no\"" "add_dracutmodules+=\" network iscsi \"" > "$1/etc/dracut.conf.d/90-bladeprovisioner.conf"' ;;
+        ESSENTIAL_HOOK='mkdir -p "$1/etc/dracut.conf.d" && cp "$BP_DRACUT_CONF" "$1/etc/dracut.conf.d/90-bladeprovisioner.conf"' ;;
 esac
 
 # The initramfs copy of this file is sourced by open-iscsi's local-top script before it decides. With
@@ -154,6 +154,18 @@ if [ -e /scripts/functions ]; then
     modprobe iscsi_ibft 2> /dev/null
     [ -e /sys/firmware/ibft/target0 ] || unset ISCSI_AUTO
 fi
+EOF
+
+# dracut: iSCSI from the iBFT with the classic network stack (ifup/dhclient reads the iBFT NIC); in
+# bookworm's dracut 059 the systemd-networkd flavour does not configure the iBFT NIC, and Debian's
+# iscsid.service runs /lib/open-iscsi/startup-checks.sh first, which dracut does not install by itself
+# (it checks /etc/iscsi/initiatorname.iscsi exists, so that goes in too; the login uses the iBFT's name).
+export BP_DRACUT_CONF=$WORK/dracut.conf
+cat > "$BP_DRACUT_CONF" <<'EOF'
+hostonly="no"
+add_dracutmodules+=" network-legacy iscsi "
+omit_dracutmodules+=" systemd-networkd network-manager "
+install_items+=" /lib/open-iscsi/startup-checks.sh /etc/iscsi/initiatorname.iscsi "
 EOF
 
 log "mmdebstrap $SUITE: $PKGS"
@@ -183,6 +195,10 @@ for t in rsa ecdsa ed25519; do   # openssh-server's postinst made them; make sur
 done
 mkdir -p "$ROOT/etc/bladeprovisioner"
 echo "$VARIANT" > "$ROOT/etc/bladeprovisioner/image"
+if [ "$VARIANT" = debian-12-dracut ]; then   # again, now that the initiator name it installs is this image's
+    log "dracut: regenerating the initramfs"
+    chroot "$ROOT" dracut -q -f --kver "$KVER" "/boot/initrd.img-$KVER"
+fi
 
 # --- fstab, network, cloud-init -------------------------------------------------------------------
 case "$VARIANT" in
