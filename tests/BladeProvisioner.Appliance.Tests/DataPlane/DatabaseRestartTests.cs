@@ -63,7 +63,11 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
 
         var done = await TestJobs.WaitAsync(appliance, jobId, j => j.State is "Succeeded" or "Failed" or "Cancelled", TimeSpan.FromSeconds(240));
         Assert.True(done.State == "Succeeded", $"clone ended {done.State}: {done.Error}\n{appliance.Log()}");
-        var events = await appliance.GetAsync<List<EventDto>>($"api/events?jobId={jobId}&limit=200");
+        // The timeline is written behind the job's own row: wait for the job's last event before counting.
+        var events = await Eventually.UntilAsync(
+            () => appliance.GetAsync<List<EventDto>>($"api/events?jobId={jobId}&limit=200"),
+            es => es.Any(e => e.Kind == "job.succeeded"),
+            TimeSpan.FromSeconds(60));
         Assert.Single(events, e => e.Kind == "job.succeeded");
         Assert.DoesNotContain(events, e => e.Kind is "job.failed" or "job.cancelled");
 
@@ -128,7 +132,11 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
 
         var done = await TestJobs.WaitAsync(a, jobId, j => j.State is "Succeeded" or "Failed" or "Cancelled", TimeSpan.FromSeconds(240));
         Assert.True(done.State == "Succeeded", $"clone ended {done.State}: {done.Error}\nA:\n{a.Log()}\nB:\n{b.Log()}");
-        var events = await a.GetAsync<List<EventDto>>($"api/events?jobId={jobId}&limit=200");
+        // The timeline is written behind the job's own row: wait for the job's last event before counting.
+        var events = await Eventually.UntilAsync(
+            () => a.GetAsync<List<EventDto>>($"api/events?jobId={jobId}&limit=200"),
+            es => es.Any(e => e.Kind == "job.succeeded"),
+            TimeSpan.FromSeconds(60));
         Assert.Single(events, e => e.Kind == "job.succeeded");
         var after = await a.GetAsync<VolumeDto>($"api/volumes/{volume.Id}");
         Assert.Equal("Exported", after.State);
