@@ -147,7 +147,7 @@ internal sealed partial class SessionObserver : BackgroundService
         await using var tx = await db.Database.BeginTransactionAsync(ct);
 
         // The blade row is locked so the state change is ordered with the API's and the jobs' changes of the blade.
-        var blade = await db.Blades.FromSql($"SELECT * FROM blades WHERE id = {bladeId} FOR UPDATE").SingleOrDefaultAsync(ct);
+        var blade = await db.Blades.FromSql($"SELECT *, xmin FROM blades WHERE id = {bladeId} FOR UPDATE").SingleOrDefaultAsync(ct);
         if (blade is null)
         {
             return false;
@@ -199,7 +199,7 @@ internal sealed partial class SessionObserver : BackgroundService
             return false;
         }
 
-        var blade = await db.Blades.FromSql($"SELECT * FROM blades WHERE id = {row.BladeId} FOR UPDATE").SingleOrDefaultAsync(ct);
+        var blade = await db.Blades.FromSql($"SELECT *, xmin FROM blades WHERE id = {row.BladeId} FOR UPDATE").SingleOrDefaultAsync(ct);
         var now = _time.GetUtcNow();
         row.LoggedOutAt = now;
         var session = new SeenSession(row.TargetIqn, row.NexusId, row.InitiatorIqn, row.Address, row.LoggedInAt);
