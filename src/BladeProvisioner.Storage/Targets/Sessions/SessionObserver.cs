@@ -26,6 +26,12 @@ internal sealed partial class SessionObserver : BackgroundService
 {
     internal const string Actor = "storage";
 
+    /// <summary>Retries after a failed poll: the first soon (tgtd starting with the appliance), then doubling.</summary>
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest wait between two polls while they fail.</summary>
+    private static readonly TimeSpan MaxFailedWait = TimeSpan.FromSeconds(10);
+
     private readonly ITargetDriver _driver;
     private readonly IDbContextFactory<ApplianceDbContext> _contexts;
     private readonly IOptions<TargetsOptions> _options;
@@ -56,11 +62,15 @@ internal sealed partial class SessionObserver : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         bool failing = false;
+        var retry = FirstRetry;
+        TimeSpan wait;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await PollAsync(stoppingToken);
+                wait = _options.Value.SessionPollInterval;
+                retry = FirstRetry;
                 if (failing)
                 {
                     LogPollRecovered(_logger);
@@ -71,20 +81,24 @@ internal sealed partial class SessionObserver : BackgroundService
             {
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
-                // The target service or the database is away (start-up, a tgtd restart, a database outage): try again
-                // at the next poll; one warning per outage.
+                // Whatever it was (a timed-out command included), the observer lives on: the host must not stop for it.
+                // The target service or the database is away (start-up, a tgtd restart, a database outage): one warning
+                // per outage, and polls further apart (doubling, at most MaxFailedWait) until one works.
                 if (!failing)
                 {
                     LogPollFailed(_logger, ex);
                     failing = true;
                 }
+
+                wait = retry;
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, MaxFailedWait.Ticks));
             }
 
             try
             {
-                await Task.Delay(_options.Value.SessionPollInterval, _time, stoppingToken);
+                await Task.Delay(wait, _time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -250,7 +264,7 @@ internal sealed partial class SessionObserver : BackgroundService
         Message = "Blade {BladeId}: iSCSI session on {TargetIqn} from {InitiatorIqn} at {Address} (session {NexusId}) is gone")]
     private static partial void LogLogout(ILogger logger, long bladeId, string targetIqn, string initiatorIqn, string address, string nexusId);
 
-    [LoggerMessage(EventId = StorageEventIds.SessionPollFailed, Level = LogLevel.Warning, Message = "iSCSI sessions could not be read; trying again at each poll")]
+    [LoggerMessage(EventId = StorageEventIds.SessionPollFailed, Level = LogLevel.Warning, Message = "iSCSI sessions could not be read or recorded; trying again")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = StorageEventIds.SessionPollRecovered, Level = LogLevel.Information, Message = "iSCSI sessions are read again")]
