@@ -67,10 +67,10 @@ public sealed partial class CommitDurabilityTests(PostgresServer postgres)
             Assert.True(cloned.State == "Succeeded", $"clone: {cloned.Error}\n{appliance.Log()}");
             var volume = (await appliance.GetAsync<List<VolumeDto>>($"api/volumes?bladeId={blade.Id}")).Single();
 
-            var calls = await Eventually.UntilAsync(
+            var calls = Unsplit(await Eventually.UntilAsync(
                 () => Task.FromResult(ReadShared(trace)),
                 lines => lines.Any(l => l.Contains(volume.BackingPath, StringComparison.Ordinal)),
-                TimeSpan.FromSeconds(30));
+                TimeSpan.FromSeconds(30)));
             var image = Path.Combine(dir.Path, "images", "durable", "v1.raw");
             var imageDir = Path.GetDirectoryName(image)!;
             var volumeDir = Path.GetDirectoryName(volume.BackingPath)!;
@@ -132,9 +132,41 @@ public sealed partial class CommitDurabilityTests(PostgresServer postgres)
     [GeneratedRegex(@"^(\d+)\s+(?:clone3?\(|<\.\.\. clone3? resumed>).*\)\s+=\s+(\d+)")]
     private static partial Regex CloneCall();
 
-    // "<pid> execve("/usr/bin/qemu-img", ["qemu-img", "convert", ...]) = 0": the pid of the convert (under prlimit).
-    [GeneratedRegex(@"^(\d+)\s+execve\(""[^""]*qemu-img"", \[""qemu-img"", ""convert"".*\)\s+=\s+0")]
+    // "<pid> execve("/usr/bin/qemu-img", ["qemu-img", "convert", ...]) = 0": the pid of the convert (under prlimit). With
+    // other processes starting meanwhile (tgtadm for the session poll) strace may split it into "… <unfinished ...>" and
+    // "<... execve resumed>) = 0", so the result is not required on the same line.
+    [GeneratedRegex(@"^(\d+)\s+execve\(""[^""]*qemu-img"", \[""qemu-img"", ""convert""")]
     private static partial Regex QemuImgExec();
+
+    // Joins the calls strace split because another traced process or thread made one meanwhile ("<pid> fsync(5</v> <unfinished ...>"
+    // then "<pid> <... fsync resumed>) = 0"; the appliance's own tgtadm runs interleave too), so each call is one line.
+    private static List<string> Unsplit(List<string> lines)
+    {
+        const string Unfinished = " <unfinished ...>";
+        var pending = new Dictionary<string, string>(StringComparer.Ordinal);
+        var joined = new List<string>(lines.Count);
+        foreach (var line in lines)
+        {
+            var pid = line.Split(' ', 2)[0];
+            if (line.EndsWith(Unfinished, StringComparison.Ordinal))
+            {
+                pending[pid] = line[..^Unfinished.Length];
+            }
+            else if (Resumed().Match(line) is { Success: true } m && pending.Remove(pid, out var start))
+            {
+                joined.Add(start + m.Groups[1].Value);
+            }
+            else
+            {
+                joined.Add(line);
+            }
+        }
+
+        return joined;
+    }
+
+    [GeneratedRegex(@"^\d+\s+<\.\.\. \w+ resumed>(.*)$")]
+    private static partial Regex Resumed();
 
     private static List<string> ReadShared(string path)
     {
