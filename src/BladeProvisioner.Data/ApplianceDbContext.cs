@@ -14,6 +14,7 @@ public sealed class ApplianceDbContext(DbContextOptions<ApplianceDbContext> opti
     public DbSet<DhcpLease> DhcpLeases => Set<DhcpLease>();
     public DbSet<Event> Events => Set<Event>();
     public DbSet<ZeroTouchRule> ZeroTouchRules => Set<ZeroTouchRule>();
+    public DbSet<IscsiSession> IscsiSessions => Set<IscsiSession>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

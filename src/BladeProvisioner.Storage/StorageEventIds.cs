@@ -39,6 +39,12 @@ internal static class StorageEventIds
     public const int ReconcilerNotRunning = 5210;
     public const int ReconcilerPassFailed = 5211;
 
+    // Targets/Sessions/SessionObserver
+    public const int SessionLogin = 5220;
+    public const int SessionLogout = 5221;
+    public const int SessionPollFailed = 5222;
+    public const int SessionPollRecovered = 5223;
+
     // Cloning/VolumeCopier
     public const int CloneCopyStarting = 5301;
     public const int CloneReflinked = 5302;

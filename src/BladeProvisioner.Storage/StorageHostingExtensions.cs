@@ -4,6 +4,7 @@ using BladeProvisioner.Storage.Cloning;
 using BladeProvisioner.Storage.Images;
 using BladeProvisioner.Storage.Partitioning;
 using BladeProvisioner.Storage.Targets;
+using BladeProvisioner.Storage.Targets.Sessions;
 using BladeProvisioner.Storage.Volumes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,7 +17,8 @@ public static class StorageHostingExtensions
     /// <summary>
     /// Everything that holds blade data: the donor image store and its import job, the clone engine and partition
     /// rewriter (shared by imports and volume clones), volume paths with the database as the source of the targets
-    /// that must be live, and the iSCSI targets with their reconciler (readiness gate "targets").
+    /// that must be live, the iSCSI targets with their reconciler (readiness gate "targets"), and the observer of the
+    /// blades' sessions on them (<c>blade.iscsi-login</c>/<c>-logout</c>, Active on the login).
     /// </summary>
     public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
@@ -42,6 +44,10 @@ public static class StorageHostingExtensions
         services.TryAddSingleton<StorageCapacity>();
         services.TryAddSingleton<CapacityMetrics>();
         services.AddHostedService<StoreDirectories>();
+
+        // Blades' iSCSI logins and logouts on this node's targets: the proof that a blade reached its disk.
+        services.TryAddSingleton<SessionMetrics>();
+        services.AddHostedService<SessionObserver>();
 
         return builder.AddTargets();
     }

@@ -12,7 +12,14 @@ internal sealed record ImportStartedDto(ImageDto Image, JobDto Job);
 
 internal sealed record EventDto(long Id, string Kind, string Summary, long? JobId, long? BladeId, string Actor);
 
-internal sealed record BladeDto(long Id, string BootMac, string? Hostname, string? InitiatorIqn, string State, long? AssignedImageId, bool HasBmcPassword);
+internal sealed record BladeDto(long Id, string BootMac, string? Hostname, string? InitiatorIqn, string State, long? AssignedImageId, bool HasBmcPassword)
+{
+    public BladeBootDto? LastBoot { get; init; }
+}
+
+internal sealed record BladeBootDto(
+    DateTimeOffset? StartedAt, string? StartedBy, DateTimeOffset? SanbootAt, DateTimeOffset? IscsiLoginAt, string? IscsiLoginAddress,
+    string? IscsiLoginInitiator, DateTimeOffset? IscsiLogoutAt, double? SanbootAfterSeconds, double? IscsiLoginAfterSeconds);
 
 internal sealed record ProblemDto(int Status, string Code, string Detail);
 

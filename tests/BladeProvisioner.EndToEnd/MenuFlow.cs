@@ -58,13 +58,15 @@ internal static partial class MenuFlow
             times.Mark("OS marker (serial console)", DateTimeOffset.UtcNow);
             var marker = OsMarker.Parse(line);
 
+            // Active is the OS's login on its target, seen by the appliance's session poll (a few seconds at most).
+            await api.WaitForEventAsync(bladeId, "blade.iscsi-login", sanboot.Id, TimeSpan.FromSeconds(60), ct);
             var events = await api.TimelineAsync(bladeId, ct);
             AddBootStages(times, events, afterEventId);
             times.FromTimeline(events, chosen.Id - 1, ("boot.chosen", "clone job created"), ("job.started", "clone started"), ("volume.cloned", "clone done, table personalised"), ("volume.personalised", "OS personalised (machine-id, host keys, root grown)"),
                 ("volume.exported", "target exported (ACL, CHAP)"), ("blade.restart", "restart: in-band iPXE reboot"), ("blade.restarted", "restart: through the BMC"));
             var restart = events.FirstOrDefault(e => e.Id > chosen.Id && e.Kind is "blade.restart" or "blade.restarted");
             times.FromTimeline(events, restart?.Id ?? chosen.Id, ("dhcp.ack", "DHCP ack after restart"), ("dhcp.proxy-offer", "proxyDHCP offer after restart"),
-                ("boot.sanboot", "sanboot script served"));
+                ("boot.sanboot", "sanboot script served"), ("blade.iscsi-login", "iSCSI login seen on its target"));
             times.Report(chassis.Lab.Repository);
             var choiceToMarker = times.Between("menu choice (key press)", "OS marker (serial console)");
             TestContext.Current.TestOutputHelper?.WriteLine($"Menu choice to OS marker: {choiceToMarker.TotalSeconds:0.0} s; sanboot served at {sanboot.At:HH:mm:ss.fff}");

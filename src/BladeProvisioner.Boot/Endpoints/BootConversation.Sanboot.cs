@@ -1,6 +1,5 @@
 using BladeProvisioner.Boot.Scripts;
 using BladeProvisioner.Core.Errors;
-using BladeProvisioner.Core.Lifecycle;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
@@ -38,13 +37,8 @@ public sealed partial class BootConversation
         };
         var script = Renderer.Sanboot(model);
 
-        if (blade.State == BladeState.Provisioned)
-        {
-            var tracked = await db.Blades.SingleAsync(b => b.Id == blade.Id, http.RequestAborted);
-            db.Events.Add(BladeStateMachine.Transition(tracked, BladeState.Active, "boot", "sanboot issued", time.GetUtcNow()));
-            await db.SaveChangesAsync(http.RequestAborted);
-        }
-
+        // Issuing the script proves nothing about the disk: the blade stays Provisioned until its iSCSI login is seen on
+        // its target (Storage's session observer makes it Active then).
         timeline.Record(new TimelineRecord("boot", "boot.sanboot", $"sanboot iscsi:{model.Portal}:::{model.Lun}:{model.TargetIqn} as {model.InitiatorIqn}")
         {
             BladeId = blade.Id,

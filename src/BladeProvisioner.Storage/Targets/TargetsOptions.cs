@@ -46,6 +46,13 @@ public sealed class TargetsOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How often this node lists its target service's sessions to see blades' iSCSI logins and logouts (one listing
+    /// for all targets per poll). A blade is Active from the poll that first sees its login.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.200", "00:10:00")]
+    public TimeSpan SessionPollInterval { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>Root of LIO's configfs tree (LIO driver only).</summary>
     public string ConfigFsRoot { get; set; } = "/sys/kernel/config/target";
 

@@ -54,14 +54,15 @@ internal static partial class BladesApi
             });
         }
 
-        return TypedResults.Ok(blades.Select(BladeView.From).ToList());
+        var boots = await BladeBoots.LatestAsync(db, [.. blades.Select(b => b.Id)], ct);
+        return TypedResults.Ok(blades.Select(b => BladeView.From(b, boots.GetValueOrDefault(b.Id))).ToList());
     }
 
     private static async Task<Results<Ok<BladeView>, ProblemHttpResult>> GetAsync(long id, IDbContextFactory<ApplianceDbContext> contexts, CancellationToken ct)
     {
         await using var db = await contexts.CreateDbContextAsync(ct);
         var blade = await db.Blades.AsNoTracking().SingleOrDefaultAsync(b => b.Id == id, ct);
-        return blade is null ? NotFound(id) : TypedResults.Ok(BladeView.From(blade));
+        return blade is null ? NotFound(id) : TypedResults.Ok(BladeView.From(blade, await BladeBoots.LatestAsync(db, blade.Id, ct)));
     }
 
     private static async Task<Results<Created<BladeView>, ProblemHttpResult>> CreateAsync(
@@ -228,7 +229,7 @@ internal static partial class BladesApi
             timeline.Record(new TimelineRecord(Actor.Of(http), "blade.updated", $"{string.Join(", ", changed)} changed by {Actor.Of(http)}") { BladeId = blade.Id });
         }
 
-        return TypedResults.Ok(BladeView.From(blade));
+        return TypedResults.Ok(BladeView.From(blade, await BladeBoots.LatestAsync(db, blade.Id, ct)));
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(

@@ -1,3 +1,4 @@
+using BladeProvisioner.Core.Blades;
 using BladeProvisioner.Core.Model;
 
 namespace BladeProvisioner.Web.Api;
@@ -11,10 +12,19 @@ internal sealed record BladeView(
     string? BmcAddress, string? BmcUsername, bool HasBmcPassword, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, bool? MutualChap,
     DateTimeOffset? ClaimedAt)
 {
-    public static BladeView From(Blade b) => new(
+    /// <summary>
+    /// The latest boot from the timeline: its start (power-on or first DHCP), sanboot issued, the iSCSI login seen on
+    /// the blade's target (with address), and the seconds from the start to each. Null when the timeline shows none.
+    /// </summary>
+    public BladeBoot? LastBoot { get; init; }
+
+    public static BladeView From(Blade b, BladeBoot? lastBoot = null) => new(
         b.Id, b.BootMac, b.SmbiosUuid, b.Serial, b.Manufacturer, b.Product, b.Platform, b.ClientArchitecture, b.Chassis, b.Slot,
         b.LocationSource, b.Hostname, b.InitiatorIqn, b.State, b.StateChangedAt, b.AssignedImageId, b.UefiLoader, b.PowerDriver,
-        b.BmcAddress, b.BmcUsername, b.BmcSecretProtected is not null, b.CreatedAt, b.LastSeenAt, b.MutualChap, b.ClaimedAt);
+        b.BmcAddress, b.BmcUsername, b.BmcSecretProtected is not null, b.CreatedAt, b.LastSeenAt, b.MutualChap, b.ClaimedAt)
+    {
+        LastBoot = lastBoot,
+    };
 }
 
 internal sealed record ImageView(

@@ -31,6 +31,14 @@ public static class UiFormat
 
     public static string Time(DateTimeOffset at) => at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z";
 
+    /// <summary>An elapsed time from a boot's start: "+12.3 s", "+2 min 05 s"; empty when unknown.</summary>
+    public static string Seconds(double? seconds) => seconds switch
+    {
+        null => "",
+        < 120 => "+" + seconds.Value.ToString("0.0", CultureInfo.InvariantCulture) + " s",
+        _ => $"+{(int)(seconds.Value / 60)} min {(int)(seconds.Value % 60):00} s",
+    };
+
     public static string Percent(Job job) =>
         (job.ProgressTotal > 0 ? 100.0 * job.ProgressDone / job.ProgressTotal : job.State == JobState.Succeeded ? 100 : 0).ToString("0.0", CultureInfo.InvariantCulture);
 }

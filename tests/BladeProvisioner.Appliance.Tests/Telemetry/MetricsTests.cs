@@ -87,6 +87,7 @@ public sealed partial class MetricsTests(PostgresServer postgres)
             ["Dhcp:Scopes:0:LeaseTime"] = "01:00:00",
             ["Tftp:Enabled"] = "true",
             ["Tftp:Interfaces:0"] = network.HostInterface,
+            ["Targets:SessionPollInterval"] = "00:00:00.500",
         });
         factory.UseKestrel(ApplianceProcess.FreeTcpPort());
         factory.StartServer();
@@ -159,6 +160,21 @@ public sealed partial class MetricsTests(PostgresServer postgres)
         Assert.Contains("reboot", status, StringComparison.Ordinal);
         var sanboot = await ipxe.GetStringAsync(await TestBoot.IdentifyPathAsync(factory.Services, BladeMac, "platform=pcbios&buildarch=i386"), ct);
         Assert.Contains("sanboot", sanboot, StringComparison.Ordinal);
+
+        // The blade logs in with the script's credentials (Active), then its session ends (Provisioned again).
+        var volume = (await api.GetFromJsonAsync<List<VolumeDto>>($"/api/volumes?bladeId={bladeId}", JsonDefaults.Options, ct))!.Single();
+        using (var writer = DataPlane.BladeWriter.Start(
+            $"127.0.0.1:{factory.PortalPort}", volume.TargetIqn, Setting(sanboot, "initiator-iqn"), Setting(sanboot, "username"), Setting(sanboot, "password"),
+            Setting(sanboot, "reverse-username"), Setting(sanboot, "reverse-password"), TimeSpan.FromMilliseconds(200)))
+        {
+            var active = await Eventually.UntilAsync(
+                async () => (await api.GetFromJsonAsync<BladeDto>($"/api/blades/{bladeId}", JsonDefaults.Options, ct))!, b => b.State == "Active", TimeSpan.FromSeconds(60));
+            Assert.Equal("Active", active.State);
+        }
+
+        var ended = await Eventually.UntilAsync(
+            async () => (await api.GetFromJsonAsync<BladeDto>($"/api/blades/{bladeId}", JsonDefaults.Options, ct))!, b => b.State == "Provisioned", TimeSpan.FromSeconds(60));
+        Assert.Equal("Provisioned", ended.State);
         using var denied = await ipxe.GetAsync($"/boot/blade?mac={BladeMac}&platform=pcbios", ct);
         Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
         // An operator's restart through a BMC that does not answer (nothing listens on port 1): refused, and counted.
@@ -171,6 +187,11 @@ public sealed partial class MetricsTests(PostgresServer postgres)
         Assert.False(restart.IsSuccessStatusCode, await restart.Content.ReadAsStringAsync(ct));
         Assert.NotNull(await api.GetFromJsonAsync<List<BladeDto>>("/api/blades", JsonDefaults.Options, ct));
     }
+
+    private static string Setting(string script, string name) =>
+        Regex.Match(script, $"^set {Regex.Escape(name)} (\\S+)$", RegexOptions.Multiline) is { Success: true } m
+            ? m.Groups[1].Value
+            : throw new Xunit.Sdk.XunitException($"no 'set {name}' in the script:\n{script}");
 
     /// <summary>The sum over a series' label sets (histograms: their count), or -1 when it is not served.</summary>
     private static double Value(string scrape, DocumentedSeries d)

@@ -75,6 +75,7 @@ public sealed class BrowserTests(PostgresServer postgres)
             await page.ClickAsync("#assign-button");
             await Expect(page.Locator("#assigned")).ToHaveTextAsync("tiny-os v1");
             await Expect(page.Locator("#mapping")).ToContainTextAsync(Mac);
+            await Expect(page.Locator("#no-boot")).ToContainTextAsync("No boot of this blade on its timeline yet");
 
             // Mutual CHAP follows the appliance default (on) until the blade is given its own setting.
             await Expect(page.Locator("#mutual-chap-setting")).ToHaveTextAsync("appliance default (on)");

@@ -1,7 +1,9 @@
+using BladeProvisioner.Core.Blades;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Data;
 using BladeProvisioner.Storage.Targets;
 using BladeProvisioner.Storage.Volumes;
+using BladeProvisioner.Web.Api;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -24,6 +26,9 @@ internal sealed class BladeDetailModel(
     public string? SessionError { get; private set; }
     public IReadOnlyList<Job> Jobs { get; private set; } = [];
     public IReadOnlyList<Event> Events { get; private set; } = [];
+
+    /// <summary>The latest boot's stages, as the API's blade view reports them.</summary>
+    public BladeBoot? LastBoot { get; private set; }
     public DateTimeOffset Now { get; private set; }
 
     /// <summary>The appliance default for blades without their own mutual CHAP setting (<c>Storage:Volumes:MutualChap</c>).</summary>
@@ -49,6 +54,7 @@ internal sealed class BladeDetailModel(
             .OrderBy(i => i.Name).ThenByDescending(i => i.Version).ToListAsync(ct)).Where(i => i.Supports(Blade.Platform)).ToList();
         Jobs = await db.Jobs.AsNoTracking().Where(j => j.BladeId == id).OrderByDescending(j => j.Id).Take(10).ToListAsync(ct);
         Events = await db.Events.AsNoTracking().Where(e => e.BladeId == id).OrderByDescending(e => e.Id).Take(200).ToListAsync(ct);
+        LastBoot = await BladeBoots.LatestAsync(db, id, ct);
         if (Volume is not null)
         {
             try
