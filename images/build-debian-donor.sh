@@ -74,13 +74,13 @@ TYPE_BIOS=21686148-6449-6E6F-744E-656564454649
 TYPE_ESP=C12A7328-F81F-11D2-BA4B-00A0C93EC93B
 TYPE_ROOT=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709   # Linux root (x86-64), discoverable partitions spec
 
-# Cache key: this script, the parameters, the apt sources and the archive state the host last saw
-# (its InRelease files: `apt-get update` moves the key when the archive moved), and the host tools.
+# Cache key: this script, the parameters, the apt sources and the host tools. Not the archive's state: an
+# `apt-get update` on the host (any package install does one) must not throw away a donor that tests and
+# running blades use; `--force` builds again from what the archive has now.
 KEY=$( {
     echo "variant=$VARIANT size=$SIZE_BYTES after=$AFTER suite=$SUITE pkgs=$PKGS"
     sha256sum < "$0"
     cat "${SOURCES[@]}"
-    cat /var/lib/apt/lists/*_InRelease 2>/dev/null | sha256sum
     dpkg-query -W -f '${Package} ${Version}\n' mmdebstrap e2fsprogs dosfstools mtools fdisk 2>/dev/null
 } | sha256sum | cut -c1-16)
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/bladeprovisioner/images
@@ -96,6 +96,10 @@ emit() {
         echo "$IMG" >&3
     fi
 }
+# One build of a variant at a time: a second caller waits for the first build and then finds it cached.
+mkdir -p "$CACHE"
+exec 9> "$CACHE/.lock-$VARIANT"
+flock 9
 if [ "$FORCE" = 0 ] && [ -s "$IMG" ]; then
     log "cached: $IMG"
     emit
@@ -287,6 +291,29 @@ ExecStart=/usr/lib/bladeprovisioner/identity
 [Install]
 WantedBy=multi-user.target
 EOF
+# Root on iSCSI: at shutdown ifupdown's `ifdown -a` takes down every interface it knows, and open-iscsi's
+# initramfs hook makes it know the iBFT NIC; with its address gone the root disk's session dies, writes hang
+# for the 120 s replacement timeout, then fail, and the shutdown never completes. Keep every interface
+# that carries an iSCSI session (the route to each connection's target) up.
+cat > "$ROOT/usr/lib/bladeprovisioner/ifdown-keep-iscsi" <<'EOF'
+#!/bin/sh
+# ifdown -a for networking.service's stop, except lo and the interfaces that carry an iSCSI session.
+set -- --exclude=lo
+for c in /sys/class/iscsi_connection/connection*; do
+    [ -r "$c/persistent_address" ] || continue
+    dev=$(ip -o route get "$(cat "$c/persistent_address")" 2>/dev/null | sed -n 's/.* dev \([^ ]*\).*/\1/p')
+    [ -n "$dev" ] && set -- "$@" "--exclude=$dev"
+done
+exec /sbin/ifdown -a --read-environment "$@"
+EOF
+chmod 0755 "$ROOT/usr/lib/bladeprovisioner/ifdown-keep-iscsi"
+mkdir -p "$ROOT/etc/systemd/system/networking.service.d"
+cat > "$ROOT/etc/systemd/system/networking.service.d/90-iscsi-root.conf" <<'EOF'
+[Service]
+ExecStop=
+ExecStop=/usr/lib/bladeprovisioner/ifdown-keep-iscsi
+EOF
+
 mkdir -p "$ROOT/etc/systemd/system/multi-user.target.wants" "$ROOT/etc/systemd/system/getty.target.wants"
 ln -sf /etc/systemd/system/bladeprovisioner-identity.service \
     "$ROOT/etc/systemd/system/multi-user.target.wants/bladeprovisioner-identity.service"
@@ -380,9 +407,12 @@ dd if="$WORK/core.img" of="$D" bs=512 seek="$P1_START" conv=notrunc status=none
 dd if="$ESP" of="$D" bs=1M seek=$((P2_START / 2048)) conv=notrunc,sparse status=none
 dd if="$RFS" of="$D" bs=1M seek=$((P3_START / 2048)) conv=notrunc,sparse status=none
 mv -f "$D" "$IMG"
-# Superseded builds of this variant (exactly <variant>-<16 hex>.img: debian-12-* would also match debian-12-dracut-*).
+# Superseded builds of this variant (exactly <variant>-<16 hex>.img: debian-12-* would also match debian-12-dracut-*)
+# once unused for a day: another checkout of the project may still use its own.
 for old in "$CACHE/$VARIANT"-*.img; do
-    if [[ "${old##*/}" =~ ^$VARIANT-[0-9a-f]{16}\.img$ ]] && [ "$old" != "$IMG" ]; then rm -f "$old"; fi
+    if [[ "${old##*/}" =~ ^$VARIANT-[0-9a-f]{16}\.img$ ]] && [ "$old" != "$IMG" ] && [ -n "$(find "$old" -maxdepth 0 -amin +1440)" ]; then
+        rm -f "$old"
+    fi
 done
 log "built $IMG in $(($(date +%s) - T0)) s ($(du -h "$IMG" | cut -f1) allocated of $SIZE): root UUID=$ROOT_UUID PARTUUID=$P3_GUID machine-id=$MACHINE_ID"
 emit

@@ -9,6 +9,9 @@
 #                                         appliance with its IPMI BMC (restarts then go through IPMI)
 #   lab.sh donor <N> [--after MODE]       builds test donor vN (images/build-test-donor.sh --after MODE) and imports
 #                                         it unless imported already; prints image=<id>
+#   lab.sh debian <variant> [--after MODE] builds (cached) the Debian donor (images/build-debian-donor.sh --variant
+#                                         debian-12|debian-12-dracut), sets its bp_after= knob in a copy, imports it
+#                                         as image <variant> unless imported already; prints image=<id>
 #   lab.sh restart [--kill] [--down S]    stops the appliance (SIGTERM, or SIGKILL with --kill), leaves it down S
 #                                         seconds, starts it again; tgtd and the blades' sessions are left alone
 #   lab.sh down                           blades, appliance (and its tgtd and database), network: all gone
@@ -139,28 +142,63 @@ start_appliance() {
     done
 }
 
-# import VERSION: builds test donor vN into <data>/incoming and imports it (new version of test-donor)
-# unless that version's label is already imported. Prints the image id.
-import_donor() {
-    local v=$1 after=${2:-poweroff} file=$DATA/incoming/test-donor-v$1.img existing
+# imported NAME LABEL: the ids of images called NAME whose notes are LABEL (not retired), space-separated.
+imported() {
     # shellcheck disable=SC2016  # $notes is a jq variable
-    existing=$(api GET "/api/images?name=$IMAGE_NAME" \
-        | json --arg notes "test-donor-v$v" '[.[] | select((.notes // "") == $notes and .state != "Retired") | .id | tostring] | join(" ")')
+    api GET "/api/images?name=$1" \
+        | json --arg notes "$2" '[.[] | select((.notes // "") == $notes and .state != "Retired") | .id | tostring] | join(" ")'
+}
+
+# import_image NAME LABEL JSON: imports an image unless one called NAME whose notes are LABEL is imported already;
+# waits until it is Active. Prints the image id.
+import_image() {
+    local name=$1 label=$2 body=$3 existing reply id state i=0
+    existing=$(imported "$name" "$label")
     if [ -n "$existing" ]; then echo "${existing%% *}"; return 0; fi
-    "$LAB_REPO/images/build-test-donor.sh" --version "$v" --after "$after" --out "$file" > /dev/null
-    local body reply id
-    body=$(printf '{"name":"%s","operatingSystem":"BladeProvisioner test donor","bootMode":"Both","path":"%s","notes":"test-donor-v%s"}' "$IMAGE_NAME" "$file" "$v")
-    reply=$(api POST /api/images/import "$body") || die "import of $file refused"
+    reply=$(api POST /api/images/import "$body") || die "import of $label refused"
     id=$(json '.image.id' <<< "$reply")
-    local state i=0
     while :; do
         state=$(api GET "/api/images/$id" | json '.state')
         [ "$state" = Active ] && break
-        [ $i -lt 600 ] || die "image $id (test-donor-v$v) is still $state"
-        case "$state" in Failed|Retired) die "image $id (test-donor-v$v) import ended $state" ;; esac
+        [ $i -lt 1500 ] || die "image $id ($label) is still $state"
+        case "$state" in Failed|Retired) die "image $id ($label) import ended $state" ;; esac
         sleep 0.2; i=$((i + 1))
     done
     echo "$id"
+}
+
+# import_donor VERSION [AFTER]: builds test donor vN into <data>/incoming and imports it (new version of test-donor)
+# unless that version's label is already imported. Prints the image id.
+import_donor() {
+    local v=$1 after=${2:-poweroff} file=$DATA/incoming/test-donor-v$1.img
+    if [ -z "$(imported "$IMAGE_NAME" "test-donor-v$v")" ]; then
+        "$LAB_REPO/images/build-test-donor.sh" --version "$v" --after "$after" --out "$file" > /dev/null
+    fi
+    import_image "$IMAGE_NAME" "test-donor-v$v" "$(printf '{"name":"%s","operatingSystem":"BladeProvisioner test donor","bootMode":"Both","path":"%s","notes":"test-donor-v%s"}' "$IMAGE_NAME" "$file" "$v")"
+}
+
+# import_debian VARIANT [AFTER]: the Debian donor VARIANT (images/build-debian-donor.sh, cached) copied into
+# <data>/incoming with bp_after=AFTER in its GRUB environment block (what the OS does once it is up: poweroff, reboot
+# once, wait), imported as image VARIANT unless that copy is imported already. Prints the image id.
+import_debian() {
+    local variant=$1 after=${2:-poweroff} label file src start tmp
+    label=$variant-$after
+    file=$DATA/incoming/$label.img
+    if [ -z "$(imported "$variant" "$label")" ]; then
+        src=$("$LAB_REPO/images/build-debian-donor.sh" --variant "$variant")
+        mkdir -p "$DATA/incoming"
+        cp --sparse=always "$src" "$file"
+        # The root is partition 3; its ext4 holds /boot/grub/bladeprovisioner.env (a 1024-byte GRUB environment block).
+        start=$(sfdisk --json "$file" | jq -er '.partitiontable.partitions[2].start')
+        tmp=$(mktemp -d)
+        { printf '# GRUB Environment Block\nbp_after=%s\n' "$after"; head -c 1024 /dev/zero | tr '\0' '#'; } | head -c 1024 > "$tmp/env"
+        debugfs -w -R 'rm /boot/grub/bladeprovisioner.env' "$file?offset=$((start * 512))" > /dev/null 2>&1
+        debugfs -w -R "write $tmp/env /boot/grub/bladeprovisioner.env" "$file?offset=$((start * 512))" > /dev/null 2>&1
+        [ "$(debugfs -R 'cat /boot/grub/bladeprovisioner.env' "$file?offset=$((start * 512))" 2>/dev/null | sed -n 's/^bp_after=//p')" = "$after" ] \
+            || die "could not set bp_after=$after in $file"
+        rm -rf "$tmp"
+    fi
+    import_image "$variant" "$label" "$(printf '{"name":"%s","operatingSystem":"Debian GNU/Linux 12","bootMode":"Both","path":"%s","notes":"%s"}' "$variant" "$file" "$label")"
 }
 
 write_env() {
@@ -346,6 +384,10 @@ case "$cmd" in
         v=$1; shift; after=poweroff
         while [ $# -gt 0 ]; do case "$1" in --after) after=$2; shift 2 ;; *) die "unknown option $1" ;; esac; done
         echo "image=$(import_donor "$v" "$after")" ;;
+    debian) [ $# -ge 1 ] || die "usage: lab.sh debian debian-12|debian-12-dracut [--after MODE]"
+        variant=$1; shift; after=poweroff
+        while [ $# -gt 0 ]; do case "$1" in --after) after=$2; shift 2 ;; *) die "unknown option $1" ;; esac; done
+        echo "image=$(import_debian "$variant" "$after")" ;;
     restart) restart "$@" ;;
     info) [ $# -eq 1 ] || die "usage: lab.sh info <name>"; "$LAB_HERE/blade.sh" info "$1" ;;
     env) [ -f "$ENV_FILE" ] || die "the lab is not up"; cat "$ENV_FILE" ;;

@@ -71,12 +71,22 @@ public class ChassisFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Only the given image version is offered in the menu (the other one is paused).</summary>
-    internal async Task OfferOnlyAsync(long imageId, CancellationToken ct)
+    /// <summary>Only the given image versions are offered in the menu: every other active image is paused.</summary>
+    internal async Task OfferOnlyAsync(long imageId, CancellationToken ct, params long[] more)
     {
-        foreach (var id in new[] { ImageV1, ImageV2 })
+        var offered = more.Append(imageId).ToHashSet();
+        foreach (var image in await Api.ListAsync("/api/images", ct))
         {
-            await SetImageStateAsync(id, id == imageId ? "Active" : "Paused", ct);
+            var id = (long)image!["id"]!;
+            if (!offered.Contains(id) && (string?)image["state"] == "Active")
+            {
+                await SetImageStateAsync(id, "Paused", ct);
+            }
+        }
+
+        foreach (var id in offered)
+        {
+            await SetImageStateAsync(id, "Active", ct);
         }
     }
 
@@ -121,5 +131,8 @@ public class ChassisFixture : IAsyncLifetime
     }
 }
 
-/// <summary>A blade that reached its OS marker from its own LUN.</summary>
-internal sealed record ProvisionedBlade(VirtualBlade Blade, long Id, JsonNode Volume, OsMarker Marker, OsIdentity Identity);
+/// <summary>A blade that reached its OS from its own LUN: the test donor's marker (none for a real OS) and the OS's identity line.</summary>
+internal sealed record ProvisionedBlade(VirtualBlade Blade, long Id, JsonNode Volume, OsMarker? TestDonorMarker, OsIdentity Identity)
+{
+    public OsMarker Marker => TestDonorMarker ?? throw new InvalidOperationException($"blade {Blade.Name}: its OS prints no test donor marker");
+}

@@ -222,6 +222,144 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
         }
     }
 
+    /// <summary>
+    /// A real Debian 12 server image (initramfs-tools + open-iscsi ISCSI_AUTO, systemd, cloud-init, GPT with BIOS boot
+    /// partition, ESP and ext4 root, GRUB for BIOS and UEFI) with a baked-in machine-id, SSH host keys and host name, as a
+    /// donor captured from a server in use carries. A BIOS and a UEFI blade pick it in the menu at the same time; each gets
+    /// a 4 GiB LUN from the 2 GiB donor. Inside each OS (its serial console): its own machine-id and SSH host key, its
+    /// blade host name, a root filesystem of about 4 GiB on the iSCSI disk. The image tells the OS to reboot once from
+    /// inside: it comes back to the same OS from its LUN, then shuts down with its root on iSCSI, and the blade powers off.
+    /// </summary>
+    [Fact]
+    public async Task Scenario7_Debian12_BiosAndUefiBladesAtOnce_EachItsOwnMachineOnA4GiBLun_RebootAndShutdownFromInsideTheOs()
+    {
+        chassis.RequireUp();
+        var ct = TestContext.Current.CancellationToken;
+        var image = await ImportDebianAsync("debian-12", "reboot", ct);
+        await chassis.OfferOnlyAsync(image, ct);
+        try
+        {
+            var os = DonorOs.Debian("debian-12");
+            var both = await Task.WhenAll(
+                MenuFlow.NewBladeAsync(chassis, "e2e-deb-bios", "bios", os, ct),
+                MenuFlow.NewBladeAsync(chassis, "e2e-deb-uefi", "uefi", os, ct));
+            await AssertOwnMachinesAsync(both, DonorIdentity("debian-12"), ct);
+
+            // The OS reboots itself once: back through the firmware, DHCP and iPXE, straight to sanboot (no menu), the same
+            // disk (same machine-id and host key), then it powers off with its root on iSCSI: the shutdown completes.
+            await Task.WhenAll(both.Select(async b =>
+            {
+                var firstLogin = (await chassis.Api.TimelineAsync(b.Id, ct)).Where(e => e.Kind == "blade.iscsi-login").Max(e => e.Id);
+                var boots = await IdentityLinesAsync(b.Blade, 2, os.OsTimeout, ct);
+                Assert.Equal(2, boots.Count);
+                Assert.Equal(boots[0], boots[1]);
+                await WaitPoweredOffAsync(b.Blade, ct, TimeSpan.FromMinutes(4));
+                var after = (await chassis.Api.TimelineAsync(b.Id, ct)).Where(e => e.Id > firstLogin).ToList();
+                Assert.Contains(after, e => e.Kind == "boot.sanboot");
+                Assert.Contains(after, e => e.Kind == "blade.iscsi-login");
+                Assert.DoesNotContain(after, e => e.Kind == "boot.menu");
+            }));
+        }
+        finally
+        {
+            await chassis.OfferOnlyAsync(chassis.ImageV1, CancellationToken.None, chassis.ImageV2);
+        }
+    }
+
+    /// <summary>
+    /// The RHEL/Rocky/Alma way on Debian: dracut with its iscsi module, <c>rd.iscsi.firmware=1</c>, and the root named by
+    /// <c>root=PARTUUID=</c> in GRUB's config and fstab, no cloud-init, so the appliance's offline personalisation does all
+    /// the work. The image's disk-id policy (Auto) sees the PARTUUID references and keeps the partition ids, so both blades
+    /// (BIOS and UEFI, at once) find their root; each is still its own machine; each shuts down and powers off.
+    /// </summary>
+    [Fact]
+    public async Task Scenario8_DracutDonorRootedByPartuuid_BootsOnBiosAndUefiBladesAtOnce_IdsKept_EachItsOwnMachine()
+    {
+        chassis.RequireUp();
+        var ct = TestContext.Current.CancellationToken;
+        var image = await ImportDebianAsync("debian-12-dracut", "poweroff", ct);
+        await chassis.OfferOnlyAsync(image, ct);
+        try
+        {
+            var both = await Task.WhenAll(
+                MenuFlow.NewBladeAsync(chassis, "e2e-dracut-bios", "bios", DonorOs.Debian("debian-12-dracut"), ct),
+                MenuFlow.NewBladeAsync(chassis, "e2e-dracut-uefi", "uefi", DonorOs.Debian("debian-12-dracut"), ct));
+            await AssertOwnMachinesAsync(both, DonorIdentity("debian-12-dracut"), ct);
+
+            var donorRoot = RootPartitionUuid(DebianDonorPath("debian-12-dracut"));
+            foreach (var b in both)
+            {
+                Assert.Equal(donorRoot, RootPartitionUuid((string)b.Volume["backingPath"]!));   // what root=PARTUUID= names
+                var cloned = (await chassis.Api.TimelineAsync(b.Id, ct)).Single(e => e.Kind == "volume.cloned");
+                Assert.Contains("kept", cloned.Summary, StringComparison.OrdinalIgnoreCase);
+                await WaitPoweredOffAsync(b.Blade, ct, TimeSpan.FromMinutes(4));
+            }
+        }
+        finally
+        {
+            await chassis.OfferOnlyAsync(chassis.ImageV1, CancellationToken.None, chassis.ImageV2);
+        }
+    }
+
+    /// <summary>Two blades cloned from one donor at once: different machines, neither the donor, each with its own name and root.</summary>
+    private async Task AssertOwnMachinesAsync(ProvisionedBlade[] both, OsIdentity donor, CancellationToken ct)
+    {
+        var (a, b) = (both[0], both[1]);
+        Assert.NotEqual(a.Identity.MachineId, b.Identity.MachineId);
+        Assert.DoesNotContain(donor.MachineId, new[] { a.Identity.MachineId, b.Identity.MachineId });
+        Assert.StartsWith("SHA256:", a.Identity.Ssh, StringComparison.Ordinal);
+        Assert.NotEqual(a.Identity.Ssh, b.Identity.Ssh);
+        Assert.DoesNotContain(donor.Ssh, new[] { a.Identity.Ssh, b.Identity.Ssh });
+        Assert.NotEqual(a.Identity.Hostname, b.Identity.Hostname);
+        Assert.DoesNotContain(donor.Hostname, new[] { a.Identity.Hostname, b.Identity.Hostname });
+        foreach (var x in both)
+        {
+            // The root is partition 3 of a SCSI disk: the blade has no disk but its iSCSI LUN.
+            Assert.Matches("^/dev/sd[a-z]3$", x.Identity.RootDevice);
+            Assert.Equal(4L << 30, (long)x.Volume["sizeBytes"]!);
+            Assert.True(x.Identity.RootBytes > 2 * donor.RootBytes * 9 / 10, $"blade {x.Blade.Name}: root {x.Identity.RootBytes} bytes, the donor's {donor.RootBytes}");
+            var timeline = await chassis.Api.TimelineAsync(x.Id, ct);
+            Assert.Contains(timeline, e => e.Kind == "volume.personalised" && e.Summary.Contains(x.Identity.MachineId, StringComparison.Ordinal)
+                && e.Summary.Contains(x.Identity.Ssh, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>The OS's identity lines since the blade started, once there are <paramref name="count"/> complete ones.</summary>
+    private static async Task<List<OsIdentity>> IdentityLinesAsync(VirtualBlade blade, int count, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var serial = blade.ReadSerial(0);
+            var complete = serial[..(serial.LastIndexOf('\n') + 1)];
+            var lines = OsIdentity.All(complete);
+            if (lines.Count >= count)
+            {
+                return lines;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"blade {blade.Name}: {lines.Count} of {count} identity lines within {timeout.TotalMinutes:0} min. Serial tail:\n{(serial.Length > 2000 ? serial[^2000..] : serial)}");
+            }
+
+            await Task.Delay(500, ct);
+        }
+    }
+
+    private async Task<long> ImportDebianAsync(string variant, string after, CancellationToken ct) =>
+        long.Parse((await chassis.Lab.RunAsync(TimeSpan.FromMinutes(20), ct, "debian", variant, "--after", after))["image"], CultureInfo.InvariantCulture);
+
+    private string DebianDonorPath(string variant) =>
+        Run(Path.Combine(chassis.Lab.Repository, "images", "build-debian-donor.sh"), "--variant", variant).Trim();
+
+    /// <summary>The GPT unique GUID of partition 3 (the root of the Debian donors), as sfdisk prints it.</summary>
+    private static string RootPartitionUuid(string disk)
+    {
+        var table = JsonNode.Parse(Run("/usr/sbin/sfdisk", "--json", disk))!["partitiontable"]!["partitions"]!.AsArray();
+        return ((string)table[2]!["uuid"]!).ToUpperInvariant();
+    }
+
     /// <summary>The writer's reported write times (ms), once at least <paramref name="count"/> writes are on the console.</summary>
     private static async Task<List<int>> WritesAsync(VirtualBlade blade, int count, CancellationToken ct)
     {
@@ -265,9 +403,9 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
         return await task;
     }
 
-    private async Task WaitPoweredOffAsync(VirtualBlade blade, CancellationToken ct)
+    private async Task WaitPoweredOffAsync(VirtualBlade blade, CancellationToken ct, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(60));
         while (true)
         {
             var info = await chassis.Lab.RunAsync(TimeSpan.FromSeconds(30), ct, "info", blade.Name);
@@ -298,19 +436,24 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
         return next.Success ? all[start..next.Index] : all[start..];
     }
 
-    /// <summary>MBR disk signature (bytes 440-443) and the GPT disk GUID if present: what identifies the disk to the OS.</summary>
     /// <summary>What the donor (test-donor-v2, from the build cache) carries baked in, read with e2fsprogs from its root partition.</summary>
-    private OsIdentity DonorIdentity()
+    private OsIdentity DonorIdentity() =>
+        DonorIdentity(Run(Path.Combine(chassis.Lab.Repository, "images", "build-test-donor.sh"), "--version", "2").Trim(), (2048 + 196608) * 512L, "test-donor-v2");
+
+    /// <summary>What a Debian donor (from the build cache) carries baked in: its root is partition 3, 128 MiB in.</summary>
+    private OsIdentity DonorIdentity(string variant) => DonorIdentity(DebianDonorPath(variant), 128L << 20, variant);
+
+    private static OsIdentity DonorIdentity(string image, long rootOffset, string label)
     {
-        var image = Run(Path.Combine(chassis.Lab.Repository, "images", "build-test-donor.sh"), "--version", "2").Trim();
-        var root = $"{image}?offset={(2048 + 196608) * 512}";
+        var root = $"{image}?offset={rootOffset}";
         var machineId = Run("/usr/sbin/debugfs", "-R", "cat /etc/machine-id", root).Trim();
+        var hostname = Run("/usr/sbin/debugfs", "-R", "cat /etc/hostname", root).Trim();
         var publicKey = Run("/usr/sbin/debugfs", "-R", "cat /etc/ssh/ssh_host_ed25519_key.pub", root);
         var blob = Convert.FromBase64String(publicKey.Split(' ')[1]);
         var ssh = "SHA256:" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(blob)).TrimEnd('=');
         var header = Run("/usr/sbin/dumpe2fs", "-h", root);
         long Field(string name) => long.Parse(Regex.Match(header, $@"^{name}:\s+(\d+)", RegexOptions.Multiline).Groups[1].Value, CultureInfo.InvariantCulture);
-        return new OsIdentity(machineId, "test-donor-v2", ssh, "-", Field("Block count") * Field("Block size"), "test-donor-v2");
+        return new OsIdentity(machineId, hostname, ssh, "-", Field("Block count") * Field("Block size"), "ext4", label);
     }
 
     private static string Run(string program, params string[] args)
@@ -329,6 +472,7 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
         return stdout.Result;
     }
 
+    /// <summary>MBR disk signature (bytes 440-443) and the GPT disk GUID if present: what identifies the disk to the OS.</summary>
     private static string DiskIdentity(string path)
     {
         using var file = File.OpenRead(path);

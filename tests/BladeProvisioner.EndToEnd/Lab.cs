@@ -57,8 +57,9 @@ internal sealed class Lab
         {
             ["BP_LAB_BMC_NET"] = "10.99.21",
 
-            // Every LUN twice the test donor's 256 MiB, so each boot shows a root filesystem grown into a larger LUN.
-            ["Storage__Volumes__RoundUpMiB"] = "512",
+            // Every LUN 4 GiB: 16 times the test donor's 256 MiB and twice the Debian donors' 2 GiB, so each boot shows a
+            // root filesystem grown into a larger LUN (sparse files: a LUN takes only what the clone and the OS wrote).
+            ["Storage__Volumes__RoundUpMiB"] = "4096",
         });
 
     /// <summary>
@@ -106,9 +107,9 @@ internal sealed class Lab
     public Task<ProcessResult> ExecAsync(string program, IReadOnlyList<string> arguments, CancellationToken ct) =>
         _runner.TryRunAsync(new ProcessSpec(program, arguments) { Timeout = TimeSpan.FromSeconds(60) }, ct);
 
-    public async Task<VirtualBlade> StartBladeAsync(string name, string firmware, CancellationToken ct)
+    public async Task<VirtualBlade> StartBladeAsync(string name, string firmware, CancellationToken ct, int memoryMiB = 384)
     {
-        var info = await RunAsync(TimeSpan.FromMinutes(2), ct, "blade", name, "--firmware", firmware);
+        var info = await RunAsync(TimeSpan.FromMinutes(2), ct, "blade", name, "--firmware", firmware, "--memory", memoryMiB.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return new VirtualBlade(name, firmware, info);
     }
 

@@ -15,18 +15,27 @@ internal static partial class MenuFlow
     /// <paramref name="hostnameFromAppliance"/>: the OS's host name (iBFT, from DHCP option 12) is the blade's name in the
     /// appliance; false where the appliance answers no DHCP (external DHCP) and the site server names the blade.
     /// </remarks>
+    public static Task<ProvisionedBlade> NewBladeAsync(
+        ChassisFixture chassis, string name, string firmware, string expectedImage, CancellationToken ct, bool hostnameFromAppliance = true) =>
+        NewBladeAsync(chassis, name, firmware, DonorOs.TestDonor(expectedImage), ct, hostnameFromAppliance);
+
+    /// <summary>Powers on a new blade and provisions it through the menu with the image <paramref name="os"/> names.</summary>
     public static async Task<ProvisionedBlade> NewBladeAsync(
-        ChassisFixture chassis, string name, string firmware, string expectedImage, CancellationToken ct, bool hostnameFromAppliance = true)
+        ChassisFixture chassis, string name, string firmware, DonorOs os, CancellationToken ct, bool hostnameFromAppliance = true)
     {
         var powerOn = DateTimeOffset.UtcNow;
-        var blade = await chassis.Lab.StartBladeAsync(name, firmware, ct);
+        var blade = await chassis.Lab.StartBladeAsync(name, firmware, ct, os.MemoryMiB);
         var row = await chassis.Api.WaitForBladeAsync(blade.Mac, BootTimeout, ct);
-        return await ChooseAndBootAsync(chassis, blade, (long)row["id"]!, powerOn, 0, 0, expectedImage, ct, hostnameFromAppliance);
+        return await ChooseAndBootAsync(chassis, blade, (long)row["id"]!, powerOn, 0, 0, os, ct, hostnameFromAppliance);
     }
+
+    public static Task<ProvisionedBlade> ChooseAndBootAsync(
+        ChassisFixture chassis, VirtualBlade blade, long bladeId, DateTimeOffset powerOn, long afterEventId, long serialOffset, string expectedImage, CancellationToken ct) =>
+        ChooseAndBootAsync(chassis, blade, bladeId, powerOn, afterEventId, serialOffset, DonorOs.TestDonor(expectedImage), ct);
 
     /// <summary>The blade is on its way to the menu (powered on after <paramref name="afterEventId"/>): choose, boot, check.</summary>
     public static async Task<ProvisionedBlade> ChooseAndBootAsync(
-        ChassisFixture chassis, VirtualBlade blade, long bladeId, DateTimeOffset powerOn, long afterEventId, long serialOffset, string expectedImage, CancellationToken ct,
+        ChassisFixture chassis, VirtualBlade blade, long bladeId, DateTimeOffset powerOn, long afterEventId, long serialOffset, DonorOs os, CancellationToken ct,
         bool hostnameFromAppliance = true)
     {
         var api = chassis.Api;
@@ -36,10 +45,10 @@ internal static partial class MenuFlow
         try
         {
             await api.WaitForEventAsync(bladeId, "boot.menu", afterEventId, BootTimeout, ct);
-            var lastMenuEvent = await SeeMenuAsync(api, blade, bladeId, afterEventId, serialOffset, ct);
+            var lastMenuEvent = await SeeMenuAsync(api, blade, bladeId, afterEventId, serialOffset, os, ct);
             await CaptureAsync(blade, Path.Combine(shots, $"pxe-menu-{blade.Firmware}.png"), ct);
 
-            var chosen = await PressAsync(chassis, blade, bladeId, lastMenuEvent, serialOffset, times, ct);
+            var chosen = await PressAsync(chassis, blade, bladeId, lastMenuEvent, serialOffset, os, times, ct);
             if (blade.Firmware == "bios")
             {
                 // The progress screen lasts a few seconds: capture it if it is still there.
@@ -54,9 +63,17 @@ internal static partial class MenuFlow
             }
 
             var sanboot = await api.WaitForEventAsync(bladeId, "boot.sanboot", chosen.Id, BootTimeout, ct);
-            var line = await blade.WaitSerialAsync(OsMarker.Any, serialOffset, BootTimeout, ct, wholeLine: true);
+            OsMarker? marker = null;
+            if (os.PrintsMarker)
+            {
+                marker = OsMarker.Parse(await blade.WaitSerialAsync(OsMarker.Any, serialOffset, os.OsTimeout, ct, wholeLine: true));
+            }
+            else
+            {
+                await blade.WaitSerialAsync(OsIdentity.Any, serialOffset, os.OsTimeout, ct, wholeLine: true);
+            }
+
             times.Mark("OS marker (serial console)", DateTimeOffset.UtcNow);
-            var marker = OsMarker.Parse(line);
 
             // Active is the OS's login on its target, seen by the appliance's session poll (a few seconds at most).
             await api.WaitForEventAsync(bladeId, "blade.iscsi-login", sanboot.Id, TimeSpan.FromSeconds(60), ct);
@@ -73,21 +90,26 @@ internal static partial class MenuFlow
 
             var volume = (await api.ListAsync($"/api/volumes?bladeId={bladeId}", ct)).Single(v => (string?)v!["state"] == "Exported")!;
             var bladeRow = await api.GetAsync($"/api/blades/{bladeId}", ct) ?? throw new InvalidOperationException("blade vanished");
-            Assert.Equal(expectedImage, marker.Image);
-            Assert.Equal((string?)volume["targetIqn"], marker.Target);
-            Assert.Equal((string?)bladeRow["initiatorIqn"], marker.Initiator);
-            if (hostnameFromAppliance)
+            if (marker is not null)
             {
-                Assert.Equal((string?)bladeRow["hostname"], marker.Host);
+                Assert.Equal(os.Image, marker.Image);
+                Assert.Equal((string?)volume["targetIqn"], marker.Target);
+                Assert.Equal((string?)bladeRow["initiatorIqn"], marker.Initiator);
+                if (hostnameFromAppliance)
+                {
+                    Assert.Equal((string?)bladeRow["hostname"], marker.Host);
+                }
             }
 
             Assert.Equal("Active", (string?)bladeRow["state"]);
             // The clone is this blade's own machine: its host name, a machine-id, and a root filesystem that fills the LUN
-            // (the partition starts 97 MiB in; ext4's own metadata takes a few percent).
+            // (from where the root partition starts; ext4's own metadata takes a few percent).
             var identity = OsIdentity.Last(blade.ReadSerial(serialOffset));
+            Assert.Equal(os.Image, identity.Image);
             Assert.Equal((string?)bladeRow["hostname"] ?? $"blade-{bladeId}", identity.Hostname);
             Assert.Matches("^[0-9a-f]{32}$", identity.MachineId);
-            var rootPartition = (long)volume["sizeBytes"]! - (97L << 20);
+            Assert.Equal(os.RootFs, identity.RootFs);
+            var rootPartition = (long)volume["sizeBytes"]! - os.RootOffsetBytes;
             Assert.InRange(identity.RootBytes, rootPartition * 9 / 10, rootPartition);
             return new ProvisionedBlade(blade, bladeId, volume, marker, identity);
         }
@@ -107,15 +129,16 @@ internal static partial class MenuFlow
             ("boot.entry", "boot script (entry)"), ("boot.identify", "blade identified"), ("boot.menu", "menu served"));
 
     /// <summary>Looks at the console like the operator: BIOS iPXE draws on VGA only; UEFI iPXE also writes the serial port.</summary>
-    private static async Task<long> SeeMenuAsync(ApplianceApi api, VirtualBlade blade, long bladeId, long afterEventId, long serialOffset, CancellationToken ct)
+    private static async Task<long> SeeMenuAsync(ApplianceApi api, VirtualBlade blade, long bladeId, long afterEventId, long serialOffset, DonorOs os, CancellationToken ct)
     {
+        var menu = new Regex(Regex.Escape(os.MenuName) + @" v\d");
         if (blade.Firmware == "bios")
         {
-            await blade.WaitScreenAsync(MenuPattern(), TimeSpan.FromSeconds(60), ct);
+            await blade.WaitScreenAsync(menu, TimeSpan.FromSeconds(60), ct);
         }
         else
         {
-            await blade.WaitSerialAsync(MenuPattern(), serialOffset, TimeSpan.FromSeconds(60), ct);
+            await blade.WaitSerialAsync(menu, serialOffset, TimeSpan.FromSeconds(60), ct);
             await Task.Delay(1000, ct); // the menu is drawn after its items are printed
         }
 
@@ -126,7 +149,7 @@ internal static partial class MenuFlow
     /// The image is the last one in the menu; the operator presses its digit, which chooses it wherever the cursor is.
     /// Pressed again if a menu refresh ate the key.
     /// </summary>
-    private static async Task<TimelineEvent> PressAsync(ChassisFixture chassis, VirtualBlade blade, long bladeId, long menuEventId, long serialOffset, StageTimes times, CancellationToken ct)
+    private static async Task<TimelineEvent> PressAsync(ChassisFixture chassis, VirtualBlade blade, long bladeId, long menuEventId, long serialOffset, DonorOs os, StageTimes times, CancellationToken ct)
     {
         var menu = await chassis.Api.TextAsync($"/api/boot/preview?mac={Uri.EscapeDataString(blade.Mac)}&platform={(blade.Firmware == "bios" ? "Bios" : "Uefi")}", ct);
         var key = ImageKey().Matches(menu).Select(m => m.Groups["key"].Value).LastOrDefault()
@@ -141,7 +164,7 @@ internal static partial class MenuFlow
             }
             catch (TimeoutException) when (attempt < 3)
             {
-                menuEventId = await SeeMenuAsync(chassis.Api, blade, bladeId, menuEventId - 1, serialOffset, ct);
+                menuEventId = await SeeMenuAsync(chassis.Api, blade, bladeId, menuEventId - 1, serialOffset, os, ct);
             }
         }
     }
@@ -160,9 +183,6 @@ internal static partial class MenuFlow
 
     [GeneratedRegex(@"^item --key (?<key>[1-9]) img-", RegexOptions.Multiline)]
     private static partial Regex ImageKey();
-
-    [GeneratedRegex(@"test-donor v\d")]
-    private static partial Regex MenuPattern();
 
     [GeneratedRegex("preparing|Restarting|ready")]
     private static partial Regex PreparingPattern();
