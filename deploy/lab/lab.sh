@@ -383,11 +383,11 @@ case "$cmd" in
     donor) [ $# -ge 1 ] || die "usage: lab.sh donor <N> [--after MODE]"
         v=$1; shift; after=poweroff
         while [ $# -gt 0 ]; do case "$1" in --after) after=$2; shift 2 ;; *) die "unknown option $1" ;; esac; done
-        echo "image=$(import_donor "$v" "$after")" ;;
+        id=$(import_donor "$v" "$after"); echo "image=$id" ;;
     debian) [ $# -ge 1 ] || die "usage: lab.sh debian debian-12|debian-12-dracut [--after MODE]"
         variant=$1; shift; after=poweroff
         while [ $# -gt 0 ]; do case "$1" in --after) after=$2; shift 2 ;; *) die "unknown option $1" ;; esac; done
-        echo "image=$(import_debian "$variant" "$after")" ;;
+        id=$(import_debian "$variant" "$after"); echo "image=$id" ;;
     restart) restart "$@" ;;
     info) [ $# -eq 1 ] || die "usage: lab.sh info <name>"; "$LAB_HERE/blade.sh" info "$1" ;;
     env) [ -f "$ENV_FILE" ] || die "the lab is not up"; cat "$ENV_FILE" ;;

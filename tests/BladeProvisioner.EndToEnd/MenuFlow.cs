@@ -84,7 +84,8 @@ internal static partial class MenuFlow
             var restart = events.FirstOrDefault(e => e.Id > chosen.Id && e.Kind is "blade.restart" or "blade.restarted");
             times.FromTimeline(events, restart?.Id ?? chosen.Id, ("dhcp.ack", "DHCP ack after restart"), ("dhcp.proxy-offer", "proxyDHCP offer after restart"),
                 ("boot.sanboot", "sanboot script served"), ("blade.iscsi-login", "iSCSI login seen on its target"));
-            times.Report(chassis.Lab.Repository);
+            // What the clone and its personalisation took, as the job recorded them.
+            times.Report(chassis.Lab.Repository, events.Where(e => e.Id > chosen.Id && e.Kind is "volume.cloned" or "volume.personalised").Select(e => $"{e.Kind}: {e.Summary}"));
             var choiceToMarker = times.Between("menu choice (key press)", "OS marker (serial console)");
             TestContext.Current.TestOutputHelper?.WriteLine($"Menu choice to OS marker: {choiceToMarker.TotalSeconds:0.0} s; sanboot served at {sanboot.At:HH:mm:ss.fff}");
 

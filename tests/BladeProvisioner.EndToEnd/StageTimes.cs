@@ -46,10 +46,10 @@ internal sealed class StageTimes(string title, DateTimeOffset powerOn)
         return text.ToString();
     }
 
-    /// <summary>Writes the table to the test output and to artifacts/e2e/timings.txt (kept for docs/performance.md).</summary>
-    public void Report(string repository)
+    /// <summary>Writes the table, and the given lines under it, to the test output and to artifacts/e2e/timings.txt (kept for docs/performance.md).</summary>
+    public void Report(string repository, params IEnumerable<string> notes)
     {
-        var table = Format();
+        var table = Format() + string.Concat(notes.Select(n => "  " + n + Environment.NewLine));
         TestContext.Current.TestOutputHelper?.WriteLine(table);
         var dir = Path.Combine(repository, "artifacts", "e2e");
         Directory.CreateDirectory(dir);
