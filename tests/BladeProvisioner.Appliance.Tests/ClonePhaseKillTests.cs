@@ -104,7 +104,7 @@ public sealed partial class ClonePhaseKillTests(PostgresServer postgres)
             Assert.DoesNotContain(events, e => e.Kind is "job.failed" or "job.retried" or "job.cancelled");
         }
 
-        Assert.DoesNotContain("DONOR_CHECKSUM_MISMATCH", appliance.Log(), StringComparison.Ordinal);
+        Assert.DoesNotContain("DONOR_CHECKSUM_MISMATCH", appliance.FullLog(), StringComparison.Ordinal);
 
         // Every volume: exported, the donor's bytes except what personalisation rewrites in block 0 (the disk
         // signature, the grown partition's sector count), zeros after the donor.

@@ -141,7 +141,11 @@ public sealed class ApplianceProcess : IAsyncDisposable
         }
     }
 
-    public string Log() => File.Exists(_logPath) ? ReadShared(_logPath) : "(no log)";
+    /// <summary>The log's last 20,000 characters, for failure messages.</summary>
+    public string Log() => File.Exists(_logPath) ? ReadShared(_logPath, 20_000) : "(no log)";
+
+    /// <summary>The whole log, for tests that parse it.</summary>
+    public string FullLog() => File.Exists(_logPath) ? ReadShared(_logPath, int.MaxValue) : string.Empty;
 
     public async ValueTask DisposeAsync()
     {
@@ -242,12 +246,12 @@ public sealed class ApplianceProcess : IAsyncDisposable
         }
     }
 
-    private static string ReadShared(string path)
+    private static string ReadShared(string path, int max)
     {
         using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         using var r = new StreamReader(f);
         var text = r.ReadToEnd();
-        return text.Length > 20_000 ? "…" + text[^20_000..] : text;
+        return text.Length > max ? "…" + text[^max..] : text;
     }
 
     /// <summary>The appliance build next to this test run: src/BladeProvisioner.Appliance/bin/&lt;config&gt;/net10.0.</summary>

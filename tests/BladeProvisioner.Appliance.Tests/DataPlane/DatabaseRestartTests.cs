@@ -75,7 +75,7 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
         var after = await appliance.GetAsync<VolumeDto>($"api/volumes/{volume.Id}");
         Assert.Equal("Exported", after.State);
         Assert.Equal("Provisioned", (await appliance.GetAsync<BladeDto>($"api/blades/{second.Id}")).State);
-        Assert.Single(Regex.Matches(appliance.Log(), $"Target {Regex.Escape(volume.TargetIqn)} created"));
+        Assert.Single(Regex.Matches(appliance.FullLog(), $"Target {Regex.Escape(volume.TargetIqn)} created"));
         Assert.Equal(TestDonors.HashFrom(donor, 512, DonorBytes), TestDonors.HashFrom(after.BackingPath, 512, DonorBytes));
 
         // The running blade saw nothing: no failed write, every block on its disk.
@@ -142,7 +142,7 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
         Assert.Equal("Exported", after.State);
         Assert.Equal(TestDonors.HashFrom(donor, 512, DonorBytes), TestDonors.HashFrom(after.BackingPath, 512, DonorBytes));
 
-        var executions = Executions(a.Log(), "node-a", jobId).Concat(Executions(b.Log(), "node-b", jobId)).OrderBy(e => e.Start).ToList();
+        var executions = Executions(a.FullLog(), "node-a", jobId).Concat(Executions(b.FullLog(), "node-b", jobId)).OrderBy(e => e.Start).ToList();
         output.WriteLine("executions: " + string.Join("; ", executions.Select(e => $"{e.Node} {e.Start:HH:mm:ss.fff}–{e.End:HH:mm:ss.fff} {e.How}")));
         Assert.True(executions.Count >= 2, $"the restart did not interrupt the clone\nA:\n{a.Log()}\nB:\n{b.Log()}");
         for (int i = 1; i < executions.Count; i++)

@@ -63,7 +63,7 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
             $"DATAPLANE writes {writer.Writes}; longest write ms: before {before:F0}, through SIGTERM restart {afterTerm:F0}, through kill -9 restart {afterKill:F0}"));
         Assert.Empty(writer.Failures);
         Assert.True(afterKill < MaxStall.TotalMilliseconds, $"longest write {afterKill:F0} ms");
-        var log = appliance.Log();
+        var log = appliance.FullLog();
         Assert.Contains("tgtd left running", log, StringComparison.Ordinal);
         AssertTargetAdoptedAsItWas(log, volume.TargetIqn);
     }
@@ -106,7 +106,7 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
         Assert.Empty(writer.Failures);
         Assert.Empty(lost);
         Assert.True(writer.LongestMs < ReplacementTimeout.TotalMilliseconds / 4, $"longest write {writer.LongestMs:F0} ms");
-        Assert.Equal(2, Regex.Matches(appliance.Log(), "Starting tgtd").Count);
+        Assert.Equal(2, Regex.Matches(appliance.FullLog(), "Starting tgtd").Count);
     }
 
     /// <summary>
@@ -170,7 +170,7 @@ public sealed partial class RunningBladeSurvivesApplianceTests(PostgresServer po
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"DATAPLANE unit stop: writes {writer.Writes}; longest write {writer.LongestMs:F0} ms"));
         Assert.Empty(writer.Failures);
         Assert.True(writer.LongestMs < MaxStall.TotalMilliseconds, $"longest write {writer.LongestMs:F0} ms");
-        var log = appliance.Log();
+        var log = appliance.FullLog();
         Assert.DoesNotContain("Starting tgtd", log, StringComparison.Ordinal);
         AssertTargetAdoptedAsItWas(log, volume.TargetIqn);
 

@@ -107,7 +107,7 @@ public sealed class ListenerTests(PostgresServer postgres)
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(appliance.CertificateKeyPath)!));
         var fingerprint = appliance.CertificateFingerprint();
         Assert.Matches("^([0-9A-F]{2}:){31}[0-9A-F]{2}$", fingerprint);
-        Assert.Contains($"SHA-256 fingerprint {fingerprint}", appliance.Log(), StringComparison.Ordinal);
+        Assert.Contains($"SHA-256 fingerprint {fingerprint}", appliance.FullLog(), StringComparison.Ordinal);
         Assert.Equal(fingerprint, await PresentedFingerprintAsync(appliance.Port, ct));
 
         // HTTPS with HSTS; the plain-HTTP provisioning listener sends none, and the management port speaks no plain HTTP.
@@ -130,7 +130,7 @@ public sealed class ListenerTests(PostgresServer postgres)
         Assert.Equal(fingerprint, await PresentedFingerprintAsync(appliance.Port, ct));
         Assert.Equal(keyBytes, await File.ReadAllBytesAsync(appliance.CertificateKeyPath, ct));
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(appliance.CertificateKeyPath));
-        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(appliance.Log(), $"SHA-256 fingerprint {fingerprint}").Count);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(appliance.FullLog(), $"SHA-256 fingerprint {fingerprint}").Count);
     }
 
     [Fact]

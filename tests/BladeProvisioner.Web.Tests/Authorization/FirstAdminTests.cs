@@ -26,7 +26,7 @@ public sealed partial class FirstAdminTests(PostgresServer postgres)
         using var dir = new TempDirectory("bp-setup");
         await using var appliance = new ApplianceProcess(dir.Path, await postgres.CreateEmptyDatabaseAsync("setup"), "--Appliance:NodeName", "setup-test");
         await appliance.StartAsync();
-        var printed = SetupTokenLine().Match(appliance.Log());
+        var printed = SetupTokenLine().Match(appliance.FullLog());
         Assert.True(printed.Success, "a new appliance prints its one-time setup token at start");
         var token = printed.Groups["t"].Value;
         using var browser = appliance.ManagementClient(allowAutoRedirect: false, TimeSpan.FromSeconds(60));

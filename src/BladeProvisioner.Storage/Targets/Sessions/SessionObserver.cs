@@ -88,7 +88,12 @@ internal sealed partial class SessionObserver : BackgroundService
                 // per outage, and polls further apart (doubling, at most MaxFailedWait) until one works.
                 if (!failing)
                 {
-                    LogPollFailed(_logger, ex);
+                    // An outage of the database or of tgtd is expected and its cause fits on one line; the stack is
+                    // kept for anything else.
+                    var cause = ex.GetBaseException();
+                    var expected = cause is System.Data.Common.DbException or System.Net.Sockets.SocketException or TimeoutException
+                        or BladeProvisioner.Platform.Processes.ProcessFailedException;
+                    LogPollFailed(_logger, cause.Message, expected ? null : ex);
                     failing = true;
                 }
 
@@ -264,8 +269,8 @@ internal sealed partial class SessionObserver : BackgroundService
         Message = "Blade {BladeId}: iSCSI session on {TargetIqn} from {InitiatorIqn} at {Address} (session {NexusId}) is gone")]
     private static partial void LogLogout(ILogger logger, long bladeId, string targetIqn, string initiatorIqn, string address, string nexusId);
 
-    [LoggerMessage(EventId = StorageEventIds.SessionPollFailed, Level = LogLevel.Warning, Message = "iSCSI sessions could not be read or recorded; trying again")]
-    private static partial void LogPollFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = StorageEventIds.SessionPollFailed, Level = LogLevel.Warning, Message = "iSCSI sessions could not be read or recorded ({Cause}); trying again")]
+    private static partial void LogPollFailed(ILogger logger, string cause, Exception? exception);
 
     [LoggerMessage(EventId = StorageEventIds.SessionPollRecovered, Level = LogLevel.Information, Message = "iSCSI sessions are read again")]
     private static partial void LogPollRecovered(ILogger logger);
