@@ -68,14 +68,13 @@ internal sealed partial class XfsFilesystem : IRootFilesystem
         Directory.CreateDirectory(fs._runDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
-            var listen = await runner.TryRunAsync(
-                new ProcessSpec(Guestfish, ["--listen", "--rw", "--format=raw", "-a", volumePath]) { Timeout = CommandTimeout, Environment = fs._environment }, ct);
-            if (ListenPid().Match(listen.StandardOutput) is not { Success: true } m)
+            var pid = await ListenAsync(volumePath, fs._environment, ct);
+            if (pid is null)
             {
-                throw new IdentityException($"guestfish did not start (exit {listen.ExitCode}): {Tail(listen.StandardError + listen.StandardOutput)}");
+                throw new IdentityException("guestfish --listen did not start a session (no GUESTFISH_PID printed).");
             }
 
-            fs._pid = int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture);
+            fs._pid = pid;
             await fs.MustAsync(BootTimeout, ct, "run");
             await fs.MustAsync(CommandTimeout, ct, "mount", fs._device, "/");
             return fs;
@@ -84,6 +83,44 @@ internal sealed partial class XfsFilesystem : IRootFilesystem
         {
             await fs.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Starts the session server and reads its pid. Not through the process runner: the server guestfish forks keeps
+    /// the standard output open, so only its first line is read, never the end of the stream.
+    /// </summary>
+    private static async Task<int?> ListenAsync(string volumePath, Dictionary<string, string> environment, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo(Guestfish) { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in new[] { "--listen", "--rw", "--format=raw", "-a", volumePath })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in environment)
+        {
+            start.Environment[k] = v;
+        }
+
+        using var process = Process.Start(start) ?? throw new IdentityException("guestfish could not be started.");
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(CommandTimeout);
+        try
+        {
+            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+            return line is not null && ListenPid().Match(line) is { Success: true } m ? int.Parse(m.Groups["pid"].Value, CultureInfo.InvariantCulture) : null;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return null;
+        }
+        finally
+        {
+            if (!process.HasExited && !process.WaitForExit(TimeSpan.FromSeconds(30)))
+            {
+                process.Kill(entireProcessTree: true);
+            }
         }
     }
 
