@@ -28,7 +28,12 @@ public static class StorageHostingExtensions
         services.AddOptions<CloneOptions>().BindConfiguration(CloneOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<VolumeCopier>();
         services.TryAddSingleton<VolumePartitioner>();
-        services.TryAddSingleton<Identity.OsPersonalizer>();
+        services.TryAddSingleton(sp => new Identity.OsPersonalizer(
+            sp.GetRequiredService<BladeProvisioner.Platform.Processes.IProcessRunner>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<Identity.OsPersonalizer>>())
+        {
+            GuestfsCacheDirectory = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BladeProvisioner.Core.Configuration.ApplianceOptions>>().Value.PathUnderData("guestfs"),
+        });
 
         services.AddOptions<ImageStoreOptions>().BindConfiguration(ImageStoreOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ImageStore>();

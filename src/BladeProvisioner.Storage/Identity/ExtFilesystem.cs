@@ -10,7 +10,7 @@ namespace BladeProvisioner.Storage.Identity;
 /// e2fsck, resize2fs open <c>file?offset=N</c>): nothing is mounted, so the appliance's kernel never parses a
 /// filesystem a donor (or a blade it was captured from) made. Every tool runs with a timeout.
 /// </summary>
-internal sealed partial class ExtFilesystem(IProcessRunner runner, string volumePath, long offset, long length)
+internal sealed partial class ExtFilesystem(IProcessRunner runner, string volumePath, long offset, long length) : IRootFilesystem
 {
     public const string Debugfs = "/usr/sbin/debugfs";
     public const string E2fsck = "/usr/sbin/e2fsck";
@@ -22,6 +22,8 @@ internal sealed partial class ExtFilesystem(IProcessRunner runner, string volume
 
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromSeconds(120);
     private static readonly Dictionary<string, string> NoPager = new(StringComparer.Ordinal) { ["DEBUGFS_PAGER"] = "__none__", ["PAGER"] = "__none__" };
+
+    public string Kind => "ext";
 
     public long Offset => offset;
 
@@ -138,6 +140,8 @@ internal sealed partial class ExtFilesystem(IProcessRunner runner, string volume
             }
         }
     }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     private static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 

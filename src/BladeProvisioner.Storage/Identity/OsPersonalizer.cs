@@ -11,7 +11,8 @@ namespace BladeProvisioner.Storage.Identity;
 /// Makes the OS on a freshly copied volume this blade's own machine, before the volume is exported: the root
 /// filesystem grown to its (grown) partition, a new machine-id, new SSH host keys of the types the donor had, the
 /// blade's hostname (and in /etc/hosts where the donor named itself), and the iSCSI initiator name file matching the
-/// blade's IQN. Only ext2/3/4 roots are changed, offline with e2fsprogs: nothing is mounted. Running it again on the
+/// blade's IQN. ext2/3/4 roots are changed offline with e2fsprogs (nothing is mounted); XFS roots inside libguestfs's
+/// own appliance VM (<see cref="XfsFilesystem"/>), never in the appliance's kernel. Running it again on the
 /// same volume (a resumed clone) gives the same machine-id and hostname; the host keys are drawn again.
 /// </summary>
 public sealed partial class OsPersonalizer(IProcessRunner runner, ILogger<OsPersonalizer> logger)
@@ -37,45 +38,77 @@ public sealed partial class OsPersonalizer(IProcessRunner runner, ILogger<OsPers
     private static partial Regex Fingerprint();
 
     /// <summary>
-    /// The Linux root filesystem of a volume or donor: the first ext partition holding /etc and an os-release or fstab.
-    /// Null with <paramref name="why"/> set when there is none (a non-Linux donor, or a root this class cannot open).
+    /// Where libguestfs keeps the appliance VM it builds on first use (supermin, a few hundred MiB, rebuilt when the
+    /// host's packages change) and each session's run directory. The appliance sets it under its data directory.
     /// </summary>
-    internal async Task<(PartitionInfo Partition, ExtFilesystem Filesystem)?> FindRootAsync(string path, VolumeLayout layout, Action<string> why, CancellationToken ct)
-    {
-        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        var sawXfs = (PartitionInfo?)null;
-        foreach (var partition in layout.Partitions)
-        {
-            var offset = partition.FirstLba * layout.SectorSize;
-            var length = partition.SectorCount * layout.SectorSize;
-            var head = new byte[Math.Min(FilesystemProbe.BytesNeeded, length)];
-            var read = await RandomAccess.ReadAsync(file, head, offset, ct);
-            switch (FilesystemProbe.Detect(head.AsSpan(0, read)))
-            {
-                case FilesystemKind.Ext:
-                    var fs = new ExtFilesystem(runner, path, offset, length);
-                    if (await fs.StatAsync("/etc", ct) is { IsDirectory: true })
-                    {
-                        foreach (var marker in ReleaseFiles)
-                        {
-                            if (await fs.StatAsync(marker, ct) is not null)
-                            {
-                                return (partition, fs);
-                            }
-                        }
-                    }
+    public string GuestfsCacheDirectory { get; init; } = Path.Combine(Path.GetTempPath(), "bladeprovisioner-guestfs");
 
-                    break;
-                case FilesystemKind.Xfs:
-                    sawXfs ??= partition;
-                    break;
+    /// <summary>
+    /// The Linux root filesystem of a volume or donor: the first ext partition holding /etc and an os-release or fstab,
+    /// else the first XFS partition that does (opened in a libguestfs session, which the caller disposes).
+    /// Null with <paramref name="why"/> set when there is none (a non-Linux donor).
+    /// </summary>
+    internal async Task<(PartitionInfo Partition, IRootFilesystem Filesystem)?> FindRootAsync(string path, VolumeLayout layout, Action<string> why, CancellationToken ct)
+    {
+        var xfs = new List<PartitionInfo>();
+        using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            foreach (var partition in layout.Partitions)
+            {
+                var offset = partition.FirstLba * layout.SectorSize;
+                var length = partition.SectorCount * layout.SectorSize;
+                var head = new byte[Math.Min(FilesystemProbe.BytesNeeded, length)];
+                var read = await RandomAccess.ReadAsync(file, head, offset, ct);
+                switch (FilesystemProbe.Detect(head.AsSpan(0, read)))
+                {
+                    case FilesystemKind.Ext:
+                        var fs = new ExtFilesystem(runner, path, offset, length);
+                        if (await IsLinuxRootAsync(fs, ct))
+                        {
+                            return (partition, fs);
+                        }
+
+                        break;
+                    case FilesystemKind.Xfs:
+                        xfs.Add(partition);
+                        break;
+                }
             }
         }
 
-        why(sawXfs is not null
-            ? $"the root filesystem looks like XFS (partition {sawXfs.Number}), which is not personalised offline; the OS keeps the donor's identity"
-            : "no Linux root filesystem (ext2/3/4 holding /etc) was found");
+        foreach (var partition in xfs)
+        {
+            var fs = await XfsFilesystem.OpenAsync(runner, path, partition.Number, partition.SectorCount * layout.SectorSize, GuestfsCacheDirectory, ct);
+            if (await IsLinuxRootAsync(fs, ct))
+            {
+                return (partition, fs);
+            }
+
+            await fs.DisposeAsync();
+        }
+
+        why(xfs.Count > 0
+            ? $"no Linux root filesystem: no XFS partition ({string.Join(", ", xfs.Select(p => p.Number))}) holds /etc with an os-release or fstab"
+            : "no Linux root filesystem (ext2/3/4 or XFS holding /etc) was found");
         return null;
+    }
+
+    private static async Task<bool> IsLinuxRootAsync(IRootFilesystem fs, CancellationToken ct)
+    {
+        if (await fs.StatAsync("/etc", ct) is not { IsDirectory: true })
+        {
+            return false;
+        }
+
+        foreach (var marker in ReleaseFiles)
+        {
+            if (await fs.StatAsync(marker, ct) is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -206,6 +239,7 @@ public sealed partial class OsPersonalizer(IProcessRunner runner, ILogger<OsPers
         }
 
         var (partition, fs) = found;
+        await using var opened = fs;
         await fs.CheckAsync(ct);
         var before = await fs.SizeAsync(ct);
         string? notGrown = null;
@@ -267,14 +301,14 @@ public sealed partial class OsPersonalizer(IProcessRunner runner, ILogger<OsPers
 
         await fs.WriteFilesAsync(writes, ct);
         var result = new OsPersonalizeResult(
-            partition.Number, "ext", null, identity.MachineId, identity.Hostname, donorHostname, fingerprints, initiator, before, after)
+            partition.Number, fs.Kind, null, identity.MachineId, identity.Hostname, donorHostname, fingerprints, initiator, before, after)
         { NotGrown = notGrown };
         LogPersonalized(logger, path, result.Summary());
         return result;
     }
 
     /// <summary>The donor's host key types, each with the files present ("" for the private key, ".pub").</summary>
-    private static async Task<List<(string Type, HashSet<string> Files)>> HostKeysAsync(ExtFilesystem fs, CancellationToken ct)
+    private static async Task<List<(string Type, HashSet<string> Files)>> HostKeysAsync(IRootFilesystem fs, CancellationToken ct)
     {
         var found = new List<(string, HashSet<string>)>();
         if (await fs.StatAsync("/etc/ssh", ct) is not { IsDirectory: true })
@@ -304,7 +338,7 @@ public sealed partial class OsPersonalizer(IProcessRunner runner, ILogger<OsPers
         return found;
     }
 
-    private static async Task<int> ModeOrAsync(ExtFilesystem fs, string path, int fallback, CancellationToken ct) =>
+    private static async Task<int> ModeOrAsync(IRootFilesystem fs, string path, int fallback, CancellationToken ct) =>
         await fs.StatAsync(path, ct) is { IsRegular: true } e ? e.Mode & 0xFFF : fallback;
 
     /// <summary>/etc/hosts with the donor's own name replaced as a whole word on address lines; null when it names it nowhere.</summary>
