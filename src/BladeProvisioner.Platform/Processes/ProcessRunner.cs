@@ -27,7 +27,7 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger) : IProc
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = spec.StandardInput is not null,
+            RedirectStandardInput = spec.StandardInput is not null || spec.StandardInputPath is not null,
             UseShellExecute = false,
             WorkingDirectory = spec.WorkingDirectory ?? string.Empty,
         };
@@ -75,7 +75,11 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger) : IProc
             throw new ProcessFailedException(display, null, $"cannot start: {ex.Message}", timedOut: false);
         }
 
-        process.BeginOutputReadLine();
+        if (spec.ReadStandardOutput is null)
+        {
+            process.BeginOutputReadLine();
+        }
+
         process.BeginErrorReadLine();
         if (spec.StandardInput is not null)
         {
@@ -87,6 +91,11 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger) : IProc
         timeout.CancelAfter(spec.Timeout);
         try
         {
+            if (spec.ReadStandardOutput is not null)
+            {
+                await StreamAsync(process, spec, timeout.Token);
+            }
+
             await process.WaitForExitAsync(timeout.Token);
         }
         catch (OperationCanceledException)
@@ -111,6 +120,57 @@ public sealed partial class ProcessRunner(ILogger<ProcessRunner> logger) : IProc
         var result = new ProcessResult(process.ExitCode, stdout.ToString(), stderr.ToString(), sw.Elapsed);
         LogFinished(logger, display, result.ExitCode, sw.Elapsed.TotalMilliseconds);
         return result;
+    }
+
+    /// <summary>
+    /// Feeds <see cref="ProcessSpec.StandardInputPath"/> and hands standard output to the reader at the same time (a
+    /// decompressor blocks on a full pipe otherwise); once the reader is done the program is not needed any more.
+    /// </summary>
+    private static async Task StreamAsync(Process process, ProcessSpec spec, CancellationToken ct)
+    {
+        var feed = spec.StandardInputPath is null ? Task.CompletedTask : FeedAsync(process, spec.StandardInputPath, ct);
+        await spec.ReadStandardOutput!(process.StandardOutput.BaseStream, ct);
+        if (!process.HasExited)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited meanwhile.
+            }
+        }
+
+        try
+        {
+            await feed;
+        }
+        catch (IOException)
+        {
+            // The program stopped reading (killed, or it failed on bad input): its exit code tells.
+        }
+    }
+
+    private static async Task FeedAsync(Process process, string path, CancellationToken ct)
+    {
+        var input = process.StandardInput.BaseStream;
+        try
+        {
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            await file.CopyToAsync(input, ct);
+        }
+        finally
+        {
+            try
+            {
+                input.Close();
+            }
+            catch (IOException)
+            {
+                // Broken pipe: the program is gone.
+            }
+        }
     }
 
     [LoggerMessage(EventId = PlatformEventIds.ProcessStarting, Level = LogLevel.Debug, Message = "Running {Command}")]

@@ -11,6 +11,15 @@ public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Argument
     public IReadOnlyDictionary<string, string>? Environment { get; init; }
     public string? StandardInput { get; init; }
 
+    /// <summary>A file copied byte for byte to the program's standard input (binary data, e.g. for a decompressor).</summary>
+    public string? StandardInputPath { get; init; }
+
+    /// <summary>
+    /// Reads the program's standard output as raw bytes instead of capturing it as text. When it returns before the
+    /// program has exited (it has read all it wants), the program is killed; the result's output text is then empty.
+    /// </summary>
+    public Func<Stream, CancellationToken, Task>? ReadStandardOutput { get; init; }
+
     /// <summary>Indexes into <see cref="Arguments"/> whose values must never be logged.</summary>
     public IReadOnlySet<int>? RedactArguments { get; init; }
 

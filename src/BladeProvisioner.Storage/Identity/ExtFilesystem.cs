@@ -70,6 +70,43 @@ internal sealed partial class ExtFilesystem(IProcessRunner runner, string volume
         return result.StandardOutput;
     }
 
+    /// <summary>
+    /// The entries of a directory (without . and ..): name, mode and size from <c>ls -p</c>. Empty when the directory is
+    /// missing or unreadable (debugfs gives up on a symlink loop with an error, which prints no entries).
+    /// </summary>
+    public async Task<IReadOnlyList<(string Name, int Mode, long Size)>> ListAsync(string directory, CancellationToken ct)
+    {
+        var result = await DebugfsAsync($"ls -p \"{directory}\"", write: false, ct);
+        var entries = new List<(string, int, long)>();
+        foreach (var line in result.StandardOutput.Split('\n'))
+        {
+            // /inode/mode/uid/gid/name/size/
+            var parts = line.Trim().Split('/');
+            if (parts.Length < 8 || parts[5] is "." or ".." or "" || parts[5].Contains('"', StringComparison.Ordinal)
+                || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                continue;
+            }
+
+            var size = long.TryParse(parts[6], NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+            entries.Add((parts[5], Convert.ToInt32(parts[2], 8), size));
+        }
+
+        return entries;
+    }
+
+    /// <summary>Copies a regular file out of the filesystem (read-only) to <paramref name="localPath"/>; false when debugfs wrote nothing.</summary>
+    public async Task<bool> DumpAsync(string path, string localPath, CancellationToken ct)
+    {
+        if (path.Contains('"', StringComparison.Ordinal) || localPath.Contains('"', StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        await DebugfsAsync($"dump \"{path}\" \"{localPath}\"", write: false, ct);
+        return File.Exists(localPath);
+    }
+
     /// <summary>Bytes the filesystem spans now (block count × block size), from its superblock.</summary>
     public async Task<long> SizeAsync(CancellationToken ct)
     {

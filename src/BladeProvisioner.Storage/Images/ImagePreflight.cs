@@ -3,6 +3,8 @@ using System.Text.Json;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Platform.Processes;
 using BladeProvisioner.Storage.Cloning;
+using BladeProvisioner.Storage.Identity;
+using BladeProvisioner.Storage.Images.Initramfs;
 using BladeProvisioner.Storage.Partitioning;
 using BladeProvisioner.Storage.Partitioning.Gpt;
 
@@ -11,11 +13,18 @@ namespace BladeProvisioner.Storage.Images;
 /// <summary>
 /// Checks a raw image before it is offered to blades: a readable partition table, a boot loader for the declared boot
 /// mode (MBR boot code; <c>\EFI\BOOT\BOOTX64.EFI</c> on an EFI system partition, listed with mtools' <c>mdir</c>), and
-/// a hint of iSCSI/iBFT boot support (the strings <c>iscsistart</c> / <c>iscsi_ibft</c> in the first bytes of a partition).
-/// Never throws for a bad image: every problem is a finding.
+/// and what a Linux donor carries (<see cref="LinuxBootInspector"/>: root filesystem, kernel, each initramfs read
+/// archive by archive, the kernel command line, partition references, cloud-init). Only when no initramfs can be read
+/// does it fall back to a hint of iSCSI/iBFT support: the strings <c>iscsistart</c> / <c>iscsi_ibft</c> in the first
+/// bytes of a partition. Never throws for a bad image: every problem is a finding.
 /// </summary>
 public sealed class ImagePreflight(IProcessRunner runner)
 {
+    private readonly InitramfsLimits _limits = new();
+
+    internal ImagePreflight(IProcessRunner runner, InitramfsLimits limits)
+        : this(runner) => _limits = limits;
+
     /// <summary>How much of each partition the iSCSI hint search reads.</summary>
     public const long ScanBytesPerPartition = 512L << 20;
 
@@ -53,7 +62,23 @@ public sealed class ImagePreflight(IProcessRunner runner)
             findings.Add(await CheckEspAsync(path, regions, cancellationToken));
         }
 
-        findings.Add(await ScanForIscsiAsync(file, regions.Count > 0 ? regions : [new Region(0, 0, size, false)], cancellationToken));
+        var scanned = regions.Count > 0 ? regions : [new Region(0, 0, size, false)];
+        bool structured;
+        try
+        {
+            structured = await new LinuxBootInspector(runner, _limits).InspectAsync(path, [.. scanned.Select(r => (r.Number, r.Offset, r.Length))], findings, cancellationToken);
+        }
+        catch (Exception ex) when (ex is ProcessFailedException or IOException or IdentityException)
+        {
+            findings.Add(new(PreflightFinding.Warning, "linux-root", $"The filesystems could not be inspected: {ex.Message}"));
+            structured = false;
+        }
+
+        if (!structured)
+        {
+            findings.Add(await ScanForIscsiAsync(file, scanned, cancellationToken));
+        }
+
         return findings;
     }
 
@@ -157,7 +182,7 @@ public sealed class ImagePreflight(IProcessRunner runner)
                     {
                         if (buffer.AsSpan(0, n).IndexOf(marker) >= 0)
                         {
-                            return new(PreflightFinding.Ok, "iscsi-boot", $"Found '{Encoding.ASCII.GetString(marker)}' in partition {region.Number}.");
+                            return new(PreflightFinding.Ok, "iscsi-boot", $"Found '{Encoding.ASCII.GetString(marker)}' in partition {region.Number} (byte scan: no initramfs could be read).");
                         }
                     }
                 }
@@ -166,6 +191,6 @@ public sealed class ImagePreflight(IProcessRunner runner)
             }
         }
 
-        return new(PreflightFinding.Warning, "iscsi-boot", "No sign of iSCSI boot support (iscsistart / iscsi_ibft).");
+        return new(PreflightFinding.Warning, "iscsi-boot", "No sign of iSCSI boot support (iscsistart / iscsi_ibft) (byte scan: no initramfs could be read).");
     }
 }

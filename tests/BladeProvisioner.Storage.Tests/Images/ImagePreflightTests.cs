@@ -23,7 +23,8 @@ public sealed class ImagePreflightTests : IDisposable
 
         var findings = await _preflight.CheckAsync(image, BootMode.Uefi, TestContext.Current.CancellationToken);
 
-        Assert.All(findings, f => Assert.Equal(PreflightFinding.Ok, f.Level));
+        Assert.All(findings.Where(f => f.Check is "partition-table" or "uefi-loader" or "iscsi-boot"), f => Assert.Equal(PreflightFinding.Ok, f.Level));
+        Assert.Equal(PreflightFinding.Warning, Single(findings, "linux-root").Level);
         Assert.Contains(findings, f => f.Check == "uefi-loader" && f.Message.Contains("partition 1", StringComparison.Ordinal));
         Assert.Contains(findings, f => f.Check == "iscsi-boot" && f.Message.Contains("iscsistart", StringComparison.Ordinal));
     }
