@@ -12,11 +12,12 @@ namespace BladeProvisioner.Storage.Images;
 
 /// <summary>
 /// Checks a raw image before it is offered to blades: a readable partition table, a boot loader for the declared boot
-/// mode (MBR boot code; <c>\EFI\BOOT\BOOTX64.EFI</c> on an EFI system partition, listed with mtools' <c>mdir</c>), and
-/// and what a Linux donor carries (<see cref="LinuxBootInspector"/>: root filesystem, kernel, each initramfs read
-/// archive by archive, the kernel command line, partition references, cloud-init). Only when no initramfs can be read
-/// does it fall back to a hint of iSCSI/iBFT support: the strings <c>iscsistart</c> / <c>iscsi_ibft</c> in the first
-/// bytes of a partition. Never throws for a bad image: every problem is a finding.
+/// mode (MBR boot code; <c>\EFI\BOOT\BOOTX64.EFI</c> on an EFI system partition, or on a FAT partition not typed as
+/// one, as iPXE's sanboot finds it; listed with mtools' <c>mdir</c>), and what a Linux donor carries
+/// (<see cref="LinuxBootInspector"/>: root filesystem, kernel, each initramfs read archive by archive, the kernel command
+/// line, partition references, cloud-init). Only when no initramfs can be read does it fall back to a hint of iSCSI/iBFT
+/// support: the strings <c>iscsistart</c> / <c>iscsi_ibft</c> in the first bytes of a partition. Never throws for a bad
+/// image: every problem is a finding.
 /// </summary>
 public sealed class ImagePreflight(IProcessRunner runner)
 {
@@ -59,7 +60,7 @@ public sealed class ImagePreflight(IProcessRunner runner)
 
         if (bootMode is BootMode.Uefi or BootMode.Both)
         {
-            findings.Add(await CheckEspAsync(path, regions, cancellationToken));
+            findings.Add(await CheckEspAsync(path, file, regions, cancellationToken));
         }
 
         var scanned = regions.Count > 0 ? regions : [new Region(0, 0, size, false)];
@@ -117,43 +118,63 @@ public sealed class ImagePreflight(IProcessRunner runner)
         return regions;
     }
 
-    private async Task<PreflightFinding> CheckEspAsync(string path, List<Region> regions, CancellationToken ct)
+    private async Task<PreflightFinding> CheckEspAsync(string path, Microsoft.Win32.SafeHandles.SafeFileHandle file, List<Region> regions, CancellationToken ct)
     {
         var esps = regions.Where(r => r.IsEsp).ToList();
-        if (esps.Count == 0)
-        {
-            return new(PreflightFinding.Error, "uefi-loader", "No EFI system partition: a UEFI blade cannot boot it.");
-        }
-
         foreach (var esp in esps)
         {
-            var spec = new ProcessSpec("mdir", ["-b", "-i", $"{path}@@{esp.Offset}", "::/EFI/BOOT"])
+            var (found, problem) = await HasLoaderAsync(path, esp, ct);
+            if (problem is not null)
             {
-                Timeout = TimeSpan.FromSeconds(30),
-                Environment = new Dictionary<string, string> { ["MTOOLS_SKIP_CHECK"] = "1" },
-                AcceptedExitCodes = new HashSet<int> { 0, 1 },
-            };
-            ProcessResult result;
-            try
-            {
-                result = await runner.RunAsync(spec, ct);
-            }
-            catch (ProcessFailedException ex)
-            {
-                return new(PreflightFinding.Error, "uefi-loader", $"Could not list partition {esp.Number}: {ex.Message}");
-            }
-            catch (System.ComponentModel.Win32Exception ex)
-            {
-                return new(PreflightFinding.Warning, "uefi-loader", $"Could not run mdir (apt: mtools): {ex.Message}");
+                return problem;
             }
 
-            if (result.StandardOutput.Contains("/BOOTX64.EFI", StringComparison.OrdinalIgnoreCase))
+            if (found)
             {
                 return new(PreflightFinding.Ok, "uefi-loader", $"\\EFI\\BOOT\\BOOTX64.EFI present on partition {esp.Number}.");
             }
         }
 
-        return new(PreflightFinding.Error, "uefi-loader", "No \\EFI\\BOOT\\BOOTX64.EFI on the EFI system partition: a UEFI blade cannot boot it.");
+        // iPXE's sanboot looks for the removable-media loader on every FAT filesystem of the SAN disk, typed as an ESP
+        // or not (the test donor's boot partition is FAT32 type 0x0c and boots UEFI blades).
+        foreach (var fat in regions.Where(r => !r.IsEsp))
+        {
+            var head = new byte[FilesystemProbe.BytesNeeded];
+            var read = await RandomAccess.ReadAsync(file, head, fat.Offset, ct);
+            if (FilesystemProbe.Detect(head.AsSpan(0, read)) != FilesystemKind.Fat || (await HasLoaderAsync(path, fat, ct)).Found is false)
+            {
+                continue;
+            }
+
+            return new(PreflightFinding.Ok, "uefi-loader", $"\\EFI\\BOOT\\BOOTX64.EFI present on partition {fat.Number} (FAT, not typed as an EFI system partition: iPXE's sanboot starts it from any FAT partition).");
+        }
+
+        return esps.Count == 0
+            ? new(PreflightFinding.Error, "uefi-loader", "No EFI system partition: a UEFI blade cannot boot it.")
+            : new(PreflightFinding.Error, "uefi-loader", "No \\EFI\\BOOT\\BOOTX64.EFI on the EFI system partition: a UEFI blade cannot boot it.");
+    }
+
+    private async Task<(bool Found, PreflightFinding? Problem)> HasLoaderAsync(string path, Region region, CancellationToken ct)
+    {
+        var spec = new ProcessSpec("mdir", ["-b", "-i", $"{path}@@{region.Offset}", "::/EFI/BOOT"])
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+            Environment = new Dictionary<string, string> { ["MTOOLS_SKIP_CHECK"] = "1" },
+            AcceptedExitCodes = new HashSet<int> { 0, 1 },
+        };
+        try
+        {
+            var result = await runner.RunAsync(spec, ct);
+            return (result.StandardOutput.Contains("/BOOTX64.EFI", StringComparison.OrdinalIgnoreCase), null);
+        }
+        catch (ProcessFailedException ex)
+        {
+            return (false, region.IsEsp ? new(PreflightFinding.Error, "uefi-loader", $"Could not list partition {region.Number}: {ex.Message}") : null);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return (false, new(PreflightFinding.Warning, "uefi-loader", $"Could not run mdir (apt: mtools): {ex.Message}"));
+        }
     }
 
     private static async Task<PreflightFinding> ScanForIscsiAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file, List<Region> regions, CancellationToken ct)

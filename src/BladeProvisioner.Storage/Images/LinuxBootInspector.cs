@@ -16,7 +16,10 @@ namespace BladeProvisioner.Storage.Images;
 /// </summary>
 internal sealed partial class LinuxBootInspector(IProcessRunner runner, InitramfsLimits limits)
 {
-    private static readonly string[] CmdlineFiles = ["/boot/grub/grub.cfg", "/boot/grub2/grub.cfg", "/etc/default/grub", "/etc/kernel/cmdline"];
+    private static readonly string[] CmdlineFiles = ["/boot/grub/grub.cfg", "/boot/grub2/grub.cfg", "/etc/default/grub", "/etc/kernel/cmdline", "/boot/extlinux/extlinux.conf", "/boot/syslinux/syslinux.cfg"];
+
+    /// <summary>Boot loader configuration on a FAT boot partition (syslinux, extlinux, a separate /boot's GRUB).</summary>
+    private static readonly string[] FatCmdlineFiles = ["/syslinux.cfg", "/syslinux/syslinux.cfg", "/extlinux.conf", "/extlinux/extlinux.conf", "/EFI/BOOT/syslinux.cfg", "/grub/grub.cfg", "/grub2/grub.cfg"];
 
     [GeneratedRegex(@"^(initrd\.img-.+|initramfs-.+\.img|initrd\.img|initrd|initrd-.+)$")]
     private static partial Regex InitramfsName();
@@ -30,6 +33,9 @@ internal sealed partial class LinuxBootInspector(IProcessRunner runner, Initramf
     [GeneratedRegex(@"^\s*GRUB_CMDLINE_LINUX(_DEFAULT)?=[""']?(?<args>[^""'\n]*)", RegexOptions.Multiline)]
     private static partial Regex GrubDefault();
 
+    [GeneratedRegex(@"^\s*APPEND\s+(?<args>.*)$", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
+    private static partial Regex SyslinuxAppend();
+
     [GeneratedRegex(@"(?<=^|\s)root=(?<v>\S+)")]
     private static partial Regex RootArg();
 
@@ -42,7 +48,8 @@ internal sealed partial class LinuxBootInspector(IProcessRunner runner, Initramf
     [GeneratedRegex(@"^\s*datasource_list\s*:\s*(?<inline>\[[^\]\n]*\])?", RegexOptions.Multiline)]
     private static partial Regex DatasourceList();
 
-    private sealed record Source(string Name, Func<string, CancellationToken, Task<bool>> CopyTo);
+    /// <summary>An initramfs found in the image: where, its size when the listing gave one, and how to copy it out.</summary>
+    private sealed record Source(string Name, long? Size, Func<string, CancellationToken, Task<bool>> CopyTo);
 
     public async Task<bool> InspectAsync(string path, IReadOnlyList<(int Number, long Offset, long Length)> regions, List<PreflightFinding> findings, CancellationToken ct)
     {
@@ -70,7 +77,7 @@ internal sealed partial class LinuxBootInspector(IProcessRunner runner, Initramf
 
                         // A root keeps the kernel in /boot; a separate /boot filesystem keeps it at its top.
                         var dir = isRoot ? "/boot" : "/";
-                        foreach (var (name, mode, _) in await fs.ListAsync(dir, ct))
+                        foreach (var (name, mode, size) in await fs.ListAsync(dir, ct))
                         {
                             var where = $"{(dir == "/" ? "/" : "/boot/")}{name} on partition {number}";
                             if ((mode & 0xF000) != 0x8000)
@@ -81,7 +88,9 @@ internal sealed partial class LinuxBootInspector(IProcessRunner runner, Initramf
                             if (InitramfsName().IsMatch(name))
                             {
                                 var inside = dir == "/" ? "/" + name : "/boot/" + name;
-                                initramfs.Add(new Source(where, (local, token) => fs.DumpAsync(inside, local, token)));
+                                initramfs.Add(size > limits.MaxFileBytes
+                                    ? new Source(where, size, (_, _) => Task.FromResult(false))
+                                    : new Source(where, size, (local, token) => fs.DumpAsync(inside, local, token)));
                             }
                             else if (KernelName().IsMatch(name))
                             {
@@ -103,7 +112,7 @@ internal sealed partial class LinuxBootInspector(IProcessRunner runner, Initramf
                         xfs.Add(number);
                         break;
                     case FilesystemKind.Fat:
-                        await AddFatAsync(path, number, offset, initramfs, kernels, ct);
+                        await AddFatAsync(path, number, offset, initramfs, kernels, cmdline, ct);
                         break;
                 }
             }
@@ -148,6 +157,12 @@ internal sealed partial class LinuxBootInspector(IProcessRunner runner, Initramf
             for (var i = 0; i < sources.Count; i++)
             {
                 var local = Path.Combine(temp.FullName, $"initramfs-{i}");
+                if (sources[i].Size > limits.MaxFileBytes)
+                {
+                    findings.Add(new(PreflightFinding.Warning, "initramfs", $"{sources[i].Name}: {sources[i].Size} bytes, more than the {limits.MaxFileBytes} read: not inspected."));
+                    continue;
+                }
+
                 if (!await sources[i].CopyTo(local, ct))
                 {
                     findings.Add(new(PreflightFinding.Warning, "initramfs", $"{sources[i].Name}: could not be copied out of the image."));
@@ -181,11 +196,11 @@ internal sealed partial class LinuxBootInspector(IProcessRunner runner, Initramf
 
         var bad = verdicts.FirstOrDefault(v => v.Level != PreflightFinding.Ok);
         var (level, message) = bad.Message is not null ? bad : verdicts[0];
-        findings.Add(new(level, "iscsi-boot", $"{message} (read from the initramfs)"));
+        findings.Add(new(level, "iscsi-boot", $"{message.TrimEnd('.')} (read from the initramfs)."));
         return (true, flavours);
     }
 
-    private async Task AddFatAsync(string path, int number, long offset, List<Source> initramfs, List<string> kernels, CancellationToken ct)
+    private async Task AddFatAsync(string path, int number, long offset, List<Source> initramfs, List<string> kernels, List<string> cmdline, CancellationToken ct)
     {
         var image = $"{path}@@{offset}";
         var listed = await runner.TryRunAsync(new ProcessSpec("mdir", ["-b", "-i", image, "::/"]) { Timeout = TimeSpan.FromSeconds(30), Environment = Mtools }, ct);
@@ -200,7 +215,7 @@ internal sealed partial class LinuxBootInspector(IProcessRunner runner, Initramf
             var where = $"/{name} on partition {number}";
             if (InitramfsName().IsMatch(name))
             {
-                initramfs.Add(new Source(where, async (local, token) =>
+                initramfs.Add(new Source(where, null, async (local, token) =>
                     (await runner.TryRunAsync(new ProcessSpec("mcopy", ["-n", "-i", image, "::/" + name, local]) { Timeout = TimeSpan.FromSeconds(120), Environment = Mtools }, token)).ExitCode == 0
                     && File.Exists(local)));
             }
@@ -209,6 +224,37 @@ internal sealed partial class LinuxBootInspector(IProcessRunner runner, Initramf
                 kernels.Add(where);
             }
         }
+
+        foreach (var config in FatCmdlineFiles)
+        {
+            if (await ReadFatTextAsync(image, config, ct) is { } text)
+            {
+                cmdline.AddRange(CommandLines(config, text));
+            }
+        }
+    }
+
+    /// <summary>A small file of a FAT filesystem (mtools' <c>mtype</c>), at most <see cref="ExtFilesystem.MaxReadBytes"/>; null when missing.</summary>
+    private async Task<string?> ReadFatTextAsync(string image, string file, CancellationToken ct)
+    {
+        var text = new MemoryStream();
+        var result = await runner.TryRunAsync(
+            new ProcessSpec("mtype", ["-i", image, "::" + file])
+            {
+                Timeout = TimeSpan.FromSeconds(30),
+                Environment = Mtools,
+                ReadStandardOutput = async (stdout, token) =>
+                {
+                    var buffer = new byte[1 << 16];
+                    int n;
+                    while (text.Length <= ExtFilesystem.MaxReadBytes && (n = await stdout.ReadAsync(buffer, token)) > 0)
+                    {
+                        text.Write(buffer, 0, n);
+                    }
+                },
+            },
+            ct);
+        return result.ExitCode == 0 && text.Length is > 0 and <= ExtFilesystem.MaxReadBytes ? System.Text.Encoding.UTF8.GetString(text.ToArray()) : null;
     }
 
     private static readonly Dictionary<string, string> Mtools = new(StringComparer.Ordinal) { ["MTOOLS_SKIP_CHECK"] = "1" };
@@ -217,6 +263,7 @@ internal sealed partial class LinuxBootInspector(IProcessRunner runner, Initramf
     {
         "/etc/kernel/cmdline" => [text.Trim()],
         "/etc/default/grub" => GrubDefault().Matches(text).Select(m => m.Groups["args"].Value.Trim()),
+        _ when config.EndsWith("linux.cfg", StringComparison.Ordinal) || config.EndsWith("linux.conf", StringComparison.Ordinal) => SyslinuxAppend().Matches(text).Select(m => m.Groups["args"].Value.Trim()),
         _ => GrubLinuxLine().Matches(text).Select(m => m.Groups["args"].Value.Trim()),
     };
 
@@ -224,7 +271,7 @@ internal sealed partial class LinuxBootInspector(IProcessRunner runner, Initramf
     {
         if (lines.Count == 0)
         {
-            return new(PreflightFinding.Warning, "kernel-cmdline", "No kernel command line found (/boot/grub/grub.cfg, /boot/grub2/grub.cfg, /etc/default/grub, /etc/kernel/cmdline).");
+            return new(PreflightFinding.Warning, "kernel-cmdline", "No kernel command line found (GRUB's grub.cfg or /etc/default/grub, /etc/kernel/cmdline, syslinux.cfg or extlinux.conf).");
         }
 
         var all = string.Join(' ', lines);
