@@ -31,48 +31,48 @@ internal static partial class IscsiVerdict
         switch (Flavour(c))
         {
             case "initramfs-tools":
-            {
-                var missing = new List<string>();
-                if (!iscsistart)
                 {
-                    missing.Add("iscsistart");
-                }
+                    var missing = new List<string>();
+                    if (!iscsistart)
+                    {
+                        missing.Add("iscsistart");
+                    }
 
-                if (!c.Has("scripts/local-top/iscsi"))
-                {
-                    missing.Add("open-iscsi's scripts/local-top/iscsi");
-                }
+                    if (!c.Has("scripts/local-top/iscsi"))
+                    {
+                        missing.Add("open-iscsi's scripts/local-top/iscsi");
+                    }
 
-                var sourced = new[] { c.Text("etc/iscsi.initramfs"), c.Text("etc/iscsi/iscsi.initramfs") }
-                    .Concat(c.TextsUnder("conf/conf.d/").Select(t => t.Value));
-                if (!sourced.Any(t => t is not null && IscsiAuto().IsMatch(t)))
-                {
-                    missing.Add("ISCSI_AUTO=true");
-                }
+                    var sourced = new[] { c.Text("etc/iscsi.initramfs"), c.Text("etc/iscsi/iscsi.initramfs") }
+                        .Concat(c.TextsUnder("conf/conf.d/").Select(t => t.Value));
+                    if (!sourced.Any(t => t is not null && IscsiAuto().IsMatch(t)))
+                    {
+                        missing.Add("ISCSI_AUTO=true");
+                    }
 
-                return missing.Count == 0
-                    ? (PreflightFinding.Ok, $"{name}: initramfs-tools with open-iscsi and ISCSI_AUTO=true: logs in from the iBFT.")
-                    : (PreflightFinding.Warning, $"{name}: initramfs-tools without {string.Join(", ", missing)}: a blade cannot log in to its LUN from the iBFT. "
-                        + "On the donor: apt install open-iscsi, put ISCSI_AUTO=true in /etc/iscsi/iscsi.initramfs, run update-initramfs -u, capture again.");
-            }
+                    return missing.Count == 0
+                        ? (PreflightFinding.Ok, $"{name}: initramfs-tools with open-iscsi and ISCSI_AUTO=true: logs in from the iBFT.")
+                        : (PreflightFinding.Warning, $"{name}: initramfs-tools without {string.Join(", ", missing)}: a blade cannot log in to its LUN from the iBFT. "
+                            + "On the donor: apt install open-iscsi, put ISCSI_AUTO=true in /etc/iscsi/iscsi.initramfs, run update-initramfs -u, capture again.");
+                }
 
             case "dracut":
-            {
-                var module = c.Paths.Any(p => p.StartsWith("usr/lib/dracut/hooks/", StringComparison.Ordinal) && p.Contains("iscsi", StringComparison.Ordinal))
-                    && (c.Has("sbin/iscsiroot") || c.Has("usr/sbin/iscsiroot"));
-                var initiator = iscsistart || c.Has("usr/sbin/iscsiadm") || c.Has("sbin/iscsiadm");
-                if (!module || !initiator)
                 {
-                    return (PreflightFinding.Warning, $"{name}: dracut without its iscsi module{(initiator ? string.Empty : " and without iscsistart/iscsiadm")}: a blade cannot log in to its LUN. "
-                        + "On the donor: install iscsi-initiator-utils/open-iscsi, dracut --add iscsi -f (or add_dracutmodules+=\" iscsi \"), and rd.iscsi.firmware=1 on the kernel command line.");
-                }
+                    var module = c.Paths.Any(p => p.StartsWith("usr/lib/dracut/hooks/", StringComparison.Ordinal) && p.Contains("iscsi", StringComparison.Ordinal))
+                        && (c.Has("sbin/iscsiroot") || c.Has("usr/sbin/iscsiroot"));
+                    var initiator = iscsistart || c.Has("usr/sbin/iscsiadm") || c.Has("sbin/iscsiadm");
+                    if (!module || !initiator)
+                    {
+                        return (PreflightFinding.Warning, $"{name}: dracut without its iscsi module{(initiator ? string.Empty : " and without iscsistart/iscsiadm")}: a blade cannot log in to its LUN. "
+                            + "On the donor: install iscsi-initiator-utils/open-iscsi, dracut --add iscsi -f (or add_dracutmodules+=\" iscsi \"), and rd.iscsi.firmware=1 on the kernel command line.");
+                    }
 
-                var flag = HasFirmwareFlag(cmdline) || c.TextsUnder("etc/cmdline.d/").Any(t => HasFirmwareFlag(t.Value));
-                return flag
-                    ? (PreflightFinding.Ok, $"{name}: dracut with the iscsi module and rd.iscsi.firmware: logs in from the iBFT.")
-                    : (PreflightFinding.Warning, $"{name}: dracut has the iscsi module but neither the kernel command line nor /etc/cmdline.d sets rd.iscsi.firmware=1, so it ignores the iBFT. "
-                        + "On the donor: add rd.iscsi.firmware=1 to GRUB_CMDLINE_LINUX in /etc/default/grub and run grub2-mkconfig (or update-grub).");
-            }
+                    var flag = HasFirmwareFlag(cmdline) || c.TextsUnder("etc/cmdline.d/").Any(t => HasFirmwareFlag(t.Value));
+                    return flag
+                        ? (PreflightFinding.Ok, $"{name}: dracut with the iscsi module and rd.iscsi.firmware: logs in from the iBFT.")
+                        : (PreflightFinding.Warning, $"{name}: dracut has the iscsi module but neither the kernel command line nor /etc/cmdline.d sets rd.iscsi.firmware=1, so it ignores the iBFT. "
+                            + "On the donor: add rd.iscsi.firmware=1 to GRUB_CMDLINE_LINUX in /etc/default/grub and run grub2-mkconfig (or update-grub).");
+                }
 
             default:
                 var init = c.Text("init");
