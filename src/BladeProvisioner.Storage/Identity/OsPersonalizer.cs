@@ -112,6 +112,22 @@ public sealed partial class OsPersonalizer(IProcessRunner runner, ILogger<OsPers
     }
 
     /// <summary>
+    /// Whether the Linux root of a volume has cloud-init (<c>/usr/bin/cloud-init</c> or <c>/etc/cloud/cloud.cfg</c>), read
+    /// offline through the root filesystem (ext or XFS); null when no Linux root was found (the image's policy decides).
+    /// </summary>
+    public async Task<bool?> HasCloudInitAsync(string path, VolumeLayout layout, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        if (await FindRootAsync(path, layout, _ => { }, ct) is not { } root)
+        {
+            return null;
+        }
+
+        await using var fs = root.Filesystem;
+        return await fs.StatAsync("/usr/bin/cloud-init", ct) is not null || await fs.StatAsync("/etc/cloud/cloud.cfg", ct) is not null;
+    }
+
+    /// <summary>
     /// Where the donor's boot chain names partitions by PARTUUID or PARTLABEL (fstab, GRUB's config and defaults, the
     /// kernel command line): such a donor must keep its disk and partition ids, or it stops finding its root.
     /// </summary>
