@@ -23,6 +23,12 @@ public sealed record TargetSpec(
 
     public bool HasMutualChap => MutualChapUser is not null && MutualChapSecret is not null;
 
+    /// <summary>LUNs besides <see cref="Lun"/> (the cloud-init seed); every other LUN on the target is removed.</summary>
+    public IReadOnlyList<TargetLun> ExtraLuns { get; init; } = [];
+
+    /// <summary>The boot LUN first, then <see cref="ExtraLuns"/>.</summary>
+    public IEnumerable<TargetLun> AllLuns => ExtraLuns.Prepend(new TargetLun(Lun, BackingPath, ScsiSerial, Wwn));
+
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append("TargetIqn = ").Append(TargetIqn)
@@ -33,6 +39,11 @@ public sealed record TargetSpec(
             .Append(", InitiatorIqn = ").Append(InitiatorIqn)
             .Append(", ChapUser = ").Append(ChapUser)
             .Append(", ChapSecret = ***");
+        foreach (var extra in ExtraLuns)
+        {
+            builder.Append(", Lun ").Append(extra.Lun).Append(" = ").Append(extra.BackingPath);
+        }
+
         if (MutualChapUser is not null)
         {
             builder.Append(", MutualChapUser = ").Append(MutualChapUser).Append(", MutualChapSecret = ***");

@@ -160,4 +160,80 @@ public sealed class TgtDriverCommandTests : IDisposable
         Assert.DoesNotContain("Zyxwvuts98765432", text, StringComparison.Ordinal);
         Assert.Contains("bp-target-1", text, StringComparison.Ordinal);
     }
+
+    private const string LiveWithBootLun = """
+        Target 3: iqn.2026-01.test.bp:blade.1
+            LUN information:
+                LUN: 1
+                    Type: disk
+                    SCSI ID: 6001405abcdef0123456789abcdef012
+                    SCSI SN: BP0000000112345678
+                    Backing store path: {0}
+            Account information:
+                bp-blade-1
+            ACL information:
+                iqn.2026-01.test.bp:initiator.1
+        """;
+
+    private TargetSpec WithSeed() => Spec() with { ExtraLuns = [new TargetLun(2, _backing + ".seed", "BP0000000112345679", "6001405abcdef0123456789abcdef013")] };
+
+    [Fact]
+    public async Task ASeedLunIsAddedBesideTheBootLunBeforeTheAcl()
+    {
+        File.WriteAllBytes(_backing + ".seed", new byte[4096]);
+        try
+        {
+            var runner = new RecordingRunner(Tgtd(string.Empty));
+            await Driver(runner).EnsureTargetAsync(WithSeed(), TestContext.Current.CancellationToken);
+            var lines = runner.Lines.ToList();
+            var seed = lines.IndexOf($"{Prefix} --op new --mode logicalunit --tid 1 --lun 2 --backing-store {_backing}.seed");
+            Assert.True(seed > lines.IndexOf($"{Prefix} --op new --mode logicalunit --tid 1 --lun 1 --backing-store {_backing}"), string.Join('\n', lines));
+            Assert.Contains($"{Prefix} --op update --mode logicalunit --tid 1 --lun 2 --params scsi_sn=BP0000000112345679,scsi_id=6001405abcdef0123456789abcdef013", lines);
+            Assert.True(seed < lines.FindIndex(l => l.Contains("--op bind --mode target", StringComparison.Ordinal)), "the seed LUN exists before the initiator is admitted");
+        }
+        finally
+        {
+            File.Delete(_backing + ".seed");
+        }
+    }
+
+    [Fact]
+    public async Task ATargetMissingItsSeedLunGetsItBackAndDriftSaysSo()
+    {
+        File.WriteAllBytes(_backing + ".seed", new byte[4096]);
+        try
+        {
+            var live = LiveWithBootLun.Replace("{0}", _backing, StringComparison.Ordinal);
+            var runner = new RecordingRunner(Tgtd(live));
+            var ipc = new RecordingIpc(runner, "Account list:\n    bp-blade-1\n");
+            var driver = Driver(runner, ipc);
+            var listed = (await driver.ListAsync(TestContext.Current.CancellationToken)).Single();
+            Assert.Contains("LUN 2 missing", BladeProvisioner.Storage.Targets.Reconciler.TargetDrift.Describe(WithSeed(), listed));
+            Assert.Empty(BladeProvisioner.Storage.Targets.Reconciler.TargetDrift.Describe(Spec(), listed));
+            var before = runner.Lines.Count;
+            await driver.EnsureTargetAsync(WithSeed(), TestContext.Current.CancellationToken);
+            var ensured = runner.Lines.Skip(before).ToList();
+            Assert.Contains($"{Prefix} --op new --mode logicalunit --tid 3 --lun 2 --backing-store {_backing}.seed", ensured);
+            Assert.DoesNotContain(ensured, l => l.Contains("--lun 1 --backing-store", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(_backing + ".seed");
+        }
+    }
+
+    [Fact]
+    public async Task ASeedLunNoLongerWantedIsRemoved()
+    {
+        var live = LiveWithBootLun.Replace("{0}", _backing, StringComparison.Ordinal).Replace(
+            "    Account information:",
+            "        LUN: 2\n            Type: disk\n            SCSI ID: 6001405abcdef0123456789abcdef013\n            SCSI SN: BP0000000112345679\n            Backing store path: /old.seed\n    Account information:",
+            StringComparison.Ordinal);
+        var runner = new RecordingRunner(Tgtd(live));
+        var ipc = new RecordingIpc(runner, "Account list:\n    bp-blade-1\n");
+        var driver = Driver(runner, ipc);
+        Assert.Contains("unexpected LUN 2", BladeProvisioner.Storage.Targets.Reconciler.TargetDrift.Describe(Spec(), (await driver.ListAsync(TestContext.Current.CancellationToken)).Single()));
+        await driver.EnsureTargetAsync(Spec(), TestContext.Current.CancellationToken);
+        Assert.Contains($"{Prefix} --op delete --mode logicalunit --tid 3 --lun 2", runner.Lines);
+    }
 }

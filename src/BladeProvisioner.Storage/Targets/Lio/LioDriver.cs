@@ -48,6 +48,12 @@ public sealed partial class LioDriver : ITargetDriver
     public async Task EnsureTargetAsync(TargetSpec spec, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (spec.ExtraLuns.Count > 0)
+        {
+            // The LIO plan makes one backstore per target; a second LUN (the cloud-init seed) is tgt-only for now.
+            throw new NotSupportedException($"Target '{spec.TargetIqn}': the LIO driver exports one LUN per target; extra LUNs need the tgt driver.");
+        }
+
         await _gate.WaitAsync(ct);
         try
         {

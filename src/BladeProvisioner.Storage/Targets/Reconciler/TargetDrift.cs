@@ -9,31 +9,34 @@ internal static class TargetDrift
     public static List<string> Describe(TargetSpec spec, LiveTarget live)
     {
         var diffs = new List<string>();
-        var lun = live.FindLun(spec.Lun);
-        if (lun is null)
+        foreach (var desired in spec.AllLuns)
         {
-            diffs.Add($"LUN {spec.Lun} missing");
-        }
-        else
-        {
-            if (!string.Equals(lun.BackingPath, spec.BackingPath, StringComparison.Ordinal))
+            var lun = live.FindLun(desired.Lun);
+            if (lun is null)
             {
-                diffs.Add($"LUN {spec.Lun} backing file is '{lun.BackingPath}', expected '{spec.BackingPath}'");
+                diffs.Add($"LUN {desired.Lun} missing");
+                continue;
             }
 
-            if (!string.Equals(lun.ScsiSerial, spec.ScsiSerial, StringComparison.Ordinal))
+            if (!string.Equals(lun.BackingPath, desired.BackingPath, StringComparison.Ordinal))
             {
-                diffs.Add($"LUN {spec.Lun} serial is '{lun.ScsiSerial}', expected '{spec.ScsiSerial}'");
+                diffs.Add($"LUN {desired.Lun} backing file is '{lun.BackingPath}', expected '{desired.BackingPath}'");
+            }
+
+            if (!string.Equals(lun.ScsiSerial, desired.ScsiSerial, StringComparison.Ordinal))
+            {
+                diffs.Add($"LUN {desired.Lun} serial is '{lun.ScsiSerial}', expected '{desired.ScsiSerial}'");
             }
 
             // A null WWN means the service cannot report it (LIO derives it from the serial).
-            if (lun.Wwn is not null && !string.Equals(lun.Wwn, spec.Wwn, StringComparison.Ordinal))
+            if (lun.Wwn is not null && !string.Equals(lun.Wwn, desired.Wwn, StringComparison.Ordinal))
             {
-                diffs.Add($"LUN {spec.Lun} WWN is '{lun.Wwn}', expected '{spec.Wwn}'");
+                diffs.Add($"LUN {desired.Lun} WWN is '{lun.Wwn}', expected '{desired.Wwn}'");
             }
         }
 
-        foreach (var extra in live.Luns.Where(l => !l.IsController && l.Lun != spec.Lun))
+        var wanted = spec.AllLuns.Select(l => l.Lun).ToHashSet();
+        foreach (var extra in live.Luns.Where(l => !l.IsController && !wanted.Contains(l.Lun)))
         {
             diffs.Add($"unexpected LUN {extra.Lun}");
         }

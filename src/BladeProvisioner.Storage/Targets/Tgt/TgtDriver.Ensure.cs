@@ -4,14 +4,30 @@ namespace BladeProvisioner.Storage.Targets.Tgt;
 
 public sealed partial class TgtDriver
 {
-    private async Task EnsureLunAsync(TgtShowParser.Target target, TargetSpec spec, CancellationToken ct)
+    private async Task EnsureLunsAsync(TgtShowParser.Target target, TargetSpec spec, CancellationToken ct)
+    {
+        var tid = TgtAdmin.Tid(target.Tid);
+        foreach (var desired in spec.AllLuns)
+        {
+            await EnsureLunAsync(target, spec.TargetIqn, desired, ct);
+        }
+
+        var wanted = spec.AllLuns.Select(l => l.Lun).ToHashSet();
+        foreach (var extra in target.Luns.Where(l => !l.IsController && !wanted.Contains(l.Lun)))
+        {
+            LogLunCorrected(_logger, spec.TargetIqn, extra.Lun, "unexpected LUN removed");
+            await _admin.RunAsync(ct, "--op", "delete", "--mode", "logicalunit", "--tid", tid, "--lun", TgtAdmin.Tid(extra.Lun));
+        }
+    }
+
+    private async Task EnsureLunAsync(TgtShowParser.Target target, string targetIqn, TargetLun spec, CancellationToken ct)
     {
         var tid = TgtAdmin.Tid(target.Tid);
         var lun = TgtAdmin.Tid(spec.Lun);
         var live = target.Luns.FirstOrDefault(l => l.Lun == spec.Lun);
         if (live is not null && !string.Equals(live.BackingPath, spec.BackingPath, StringComparison.Ordinal))
         {
-            LogLunCorrected(_logger, spec.TargetIqn, spec.Lun, "backing file");
+            LogLunCorrected(_logger, targetIqn, spec.Lun, "backing file");
             await _admin.RunAsync(ct, "--op", "delete", "--mode", "logicalunit", "--tid", tid, "--lun", lun);
             live = null;
         }
@@ -27,19 +43,13 @@ public sealed partial class TgtDriver
         {
             if (live is not null)
             {
-                LogLunCorrected(_logger, spec.TargetIqn, spec.Lun, "serial/WWN");
+                LogLunCorrected(_logger, targetIqn, spec.Lun, "serial/WWN");
             }
 
             // tgt 1.0.85 puts scsi_id both in the T10 designator and, hex-decoded, in an NAA designator of VPD 0x83.
             await _admin.RunAsync(
                 ct, "--op", "update", "--mode", "logicalunit", "--tid", tid, "--lun", lun,
                 "--params", $"scsi_sn={spec.ScsiSerial},scsi_id={spec.Wwn}");
-        }
-
-        foreach (var extra in target.Luns.Where(l => !l.IsController && l.Lun != spec.Lun))
-        {
-            LogLunCorrected(_logger, spec.TargetIqn, extra.Lun, "unexpected LUN removed");
-            await _admin.RunAsync(ct, "--op", "delete", "--mode", "logicalunit", "--tid", tid, "--lun", TgtAdmin.Tid(extra.Lun));
         }
     }
 

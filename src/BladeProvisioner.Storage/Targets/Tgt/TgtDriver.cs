@@ -97,7 +97,7 @@ public sealed partial class TgtDriver : ITargetDriver
 
             // Order matters for a new target: without an ACL tgt admits nobody, so LUN identity and CHAP are in
             // place before the one initiator is let in.
-            await EnsureLunAsync(target, spec, ct);
+            await EnsureLunsAsync(target, spec, ct);
             await EnsureChapAsync(target, accounts, spec.ChapUser, spec.ChapSecret, outgoing: false, ct);
             await EnsureChapAsync(
                 target, accounts, spec.HasMutualChap ? spec.MutualChapUser : null, spec.MutualChapSecret, outgoing: true, ct);
@@ -187,9 +187,9 @@ public sealed partial class TgtDriver : ITargetDriver
         }
 
         // LUN 0 is tgt's controller LUN.
-        if (spec.Lun is < 1 or > 255)
+        if (spec.AllLuns.Any(l => l.Lun is < 1 or > 255) || spec.AllLuns.Select(l => l.Lun).Distinct().Count() != spec.ExtraLuns.Count + 1)
         {
-            throw new ArgumentException($"LUN {spec.Lun} for '{spec.TargetIqn}' is not 1..255 (LUN 0 is tgt's controller).", nameof(spec));
+            throw new ArgumentException($"LUNs of '{spec.TargetIqn}' must be distinct and 1..255 (LUN 0 is tgt's controller).", nameof(spec));
         }
 
         if (string.IsNullOrEmpty(spec.ChapUser) || string.IsNullOrEmpty(spec.ChapSecret))
@@ -197,15 +197,18 @@ public sealed partial class TgtDriver : ITargetDriver
             throw new ArgumentException($"Target '{spec.TargetIqn}' needs a CHAP user and secret.", nameof(spec));
         }
 
-        if (!ScsiIdentity.IsValidWwn(spec.Wwn) || string.IsNullOrEmpty(spec.ScsiSerial) || spec.ScsiSerial.Length > 36
-            || !spec.ScsiSerial.All(char.IsAsciiLetterOrDigit))
+        foreach (var lun in spec.AllLuns)
         {
-            throw new ArgumentException($"Target '{spec.TargetIqn}' needs an NAA-6 WWN and a serial of at most 36 letters/digits.", nameof(spec));
-        }
+            if (!ScsiIdentity.IsValidWwn(lun.Wwn) || string.IsNullOrEmpty(lun.ScsiSerial) || lun.ScsiSerial.Length > 36
+                || !lun.ScsiSerial.All(char.IsAsciiLetterOrDigit))
+            {
+                throw new ArgumentException($"LUN {lun.Lun} of '{spec.TargetIqn}' needs an NAA-6 WWN and a serial of at most 36 letters/digits.", nameof(spec));
+            }
 
-        if (!File.Exists(spec.BackingPath))
-        {
-            throw new FileNotFoundException($"Backing file of '{spec.TargetIqn}' does not exist.", spec.BackingPath);
+            if (!File.Exists(lun.BackingPath))
+            {
+                throw new FileNotFoundException($"Backing file of '{spec.TargetIqn}' LUN {lun.Lun} does not exist.", lun.BackingPath);
+            }
         }
     }
 
