@@ -48,6 +48,7 @@ public sealed class ApplianceDbContext(DbContextOptions<ApplianceDbContext> opti
         configurationBuilder.Properties<ImageFormat>().HaveConversion<string>();
         configurationBuilder.Properties<OsPersonalization>().HaveConversion<string>();
         configurationBuilder.Properties<DiskIdentifierPolicy>().HaveConversion<string>();
+        configurationBuilder.Properties<CloudInitPolicy>().HaveConversion<string>();
         configurationBuilder.Properties<BootVolumeState>().HaveConversion<string>();
         configurationBuilder.Properties<JobState>().HaveConversion<string>();
         configurationBuilder.Properties<DhcpLeaseState>().HaveConversion<string>();

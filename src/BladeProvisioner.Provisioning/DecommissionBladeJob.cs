@@ -61,6 +61,10 @@ internal sealed class DecommissionBladeJob(
             }
 
             File.Delete(volume.BackingPath);
+            if (volume.SeedPath is not null)
+            {
+                File.Delete(volume.SeedPath);
+            }
             db.BootVolumes.Remove(volume);
             await db.SaveChangesAsync(cancellationToken);
             context.Timeline.Record(new TimelineRecord("storage", "volume.deleted", $"Target {volume.TargetIqn} removed and volume file deleted")

@@ -30,6 +30,7 @@ internal sealed class ProvisionBladeJob(
     VolumeCopier copier,
     VolumePartitioner partitioner,
     OsPersonalizer os,
+    CloudInitSeeding seeding,
     ITargetDriver targets,
     TargetChangeLock targetChanges,
     ISecretProtector secrets,
@@ -64,6 +65,13 @@ internal sealed class ProvisionBladeJob(
         if (checkpoint?.Phase != PhaseVerified)
         {
             await CopyAndVerifyAsync(context, db, volume, blade, image, checkpoint, cancellationToken);
+        }
+
+        // The cloud-init seed, beside the volume, before the export names it as the target's next LUN.
+        if (volume.SeedPath is null || !File.Exists(volume.SeedPath))
+        {
+            await context.EnsureOwnedAsync(cancellationToken);
+            await seeding.SeedAsync(context, db, volume, blade, image, cancellationToken);
         }
 
         // Export: only now does any initiator see the LUN, and only this blade's.
@@ -109,6 +117,10 @@ internal sealed class ProvisionBladeJob(
             }
 
             File.Delete(volume.BackingPath);
+            if (volume.SeedPath is not null)
+            {
+                File.Delete(volume.SeedPath);
+            }
         }
 
         var blade = await db.Blades.SingleOrDefaultAsync(b => b.Id == p.BladeId, cancellationToken);

@@ -18,6 +18,7 @@ public static class ProvisioningHostingExtensions
         builder.Services.TryAddSingleton(sp => IqnFactory.For(sp.GetRequiredService<IOptions<ApplianceOptions>>().Value));
         builder.Services.TryAddSingleton<ProvisioningService>();
         builder.Services.TryAddSingleton<BladePower>();
+        builder.Services.TryAddSingleton<CloudInitSeeding>();
         builder.Services.AddJobHandler<ProvisionBladeJob>();
         builder.Services.AddJobHandler<DecommissionBladeJob>();
         return builder;

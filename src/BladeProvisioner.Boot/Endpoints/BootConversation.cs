@@ -67,6 +67,7 @@ public sealed partial class BootConversation(
         }
 
         var profile = await directory.SightAsync(identity.ToSighting(mac) with { Address = Remote(http) }, http.RequestAborted);
+        await RememberBaseAsync(http, profile.BladeId);
         timeline.Record(new TimelineRecord("boot", "boot.identify", $"iPXE identified {mac} ({identity.Platform}/{identity.BuildArch}, {identity.Manufacturer} {identity.Product}, serial {identity.Serial})")
         {
             BladeId = profile.BladeId,
@@ -188,6 +189,15 @@ public sealed partial class BootConversation(
         }
 
         return Results.Text("#!ipxe\necho BladeProvisioner: this request is not admitted (" + reason + ").\nexit 1\n", "text/plain; charset=utf-8", System.Text.Encoding.UTF8, StatusCodes.Status403Forbidden);
+    }
+
+    /// <summary>The base URL this blade's scripts use, kept for its clone's cloud-init phone-home (the address the blade reaches).</summary>
+    private async Task RememberBaseAsync(HttpContext http, long bladeId)
+    {
+        var url = BaseUri(http).ToString();
+        await using var db = await contexts.CreateDbContextAsync(http.RequestAborted);
+        await db.Blades.Where(b => b.Id == bladeId && (b.BootBaseUrl == null || b.BootBaseUrl != url))
+            .ExecuteUpdateAsync(u => u.SetProperty(b => b.BootBaseUrl, url), http.RequestAborted);
     }
 
     /// <summary>The base URL the blade reached us on: its next requests go to the same place.</summary>

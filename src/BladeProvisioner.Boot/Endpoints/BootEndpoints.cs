@@ -28,6 +28,7 @@ public static class BootEndpoints
         g.MapGet(BootPaths.Choose, (HttpContext http, BootConversation c, long? blade, long? image, string? token) => c.ChooseAsync(http, blade, image, token));
         g.MapGet(BootPaths.Status, (HttpContext http, BootConversation c, long? blade, string? token) => c.StatusAsync(http, blade, token));
         g.MapGet(BootPaths.Files, ServeLoader);
+        g.MapPost(Core.CloudInit.PhoneHomeToken.PathPrefix + "{token}", (HttpContext http, PhoneHome p, string token) => p.PostAsync(http, token)).DisableAntiforgery();
         return endpoints;
     }
 

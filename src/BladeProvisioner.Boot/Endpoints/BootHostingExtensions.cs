@@ -15,6 +15,7 @@ public static class BootHostingExtensions
         builder.Services.TryAddSingleton<IBootTickets>(sp => sp.GetRequiredService<BootTickets>());
         builder.Services.TryAddSingleton<BootMetrics>();
         builder.Services.TryAddSingleton<BootConversation>();
+        builder.Services.TryAddSingleton<PhoneHome>();
         builder.Services.TryAddSingleton<IBootScriptPreview>(sp => sp.GetRequiredService<BootConversation>());
 
         // Before the API's handler (AddWebApi registers it later): a refused enrolment is a script, not a 500.

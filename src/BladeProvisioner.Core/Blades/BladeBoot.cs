@@ -27,6 +27,11 @@ public sealed record BladeBoot
     /// <summary>When the last session of this boot went away; null while one is up.</summary>
     public DateTimeOffset? IscsiLogoutAt { get; init; }
 
+    /// <summary>When the OS's cloud-init phoned home (<c>blade.os-up</c>) during this boot.</summary>
+    public DateTimeOffset? OsUpAt { get; init; }
+
+    public double? OsUpAfterSeconds => Elapsed(OsUpAt);
+
     public double? SanbootAfterSeconds => Elapsed(SanbootAt);
 
     public double? IscsiLoginAfterSeconds => Elapsed(IscsiLoginAt);

@@ -13,10 +13,11 @@ public static class BladeBootReader
     public const string Sanboot = "boot.sanboot";
     public const string IscsiLogin = "blade.iscsi-login";
     public const string IscsiLogout = "blade.iscsi-logout";
+    public const string OsUp = "blade.os-up";
     public const string DhcpPrefix = "dhcp.";
 
     /// <summary>Event kinds the reader looks at (DHCP kinds by <see cref="DhcpPrefix"/>).</summary>
-    public static IReadOnlyList<string> Kinds { get; } = [Restart, Restarted, Sanboot, IscsiLogin, IscsiLogout];
+    public static IReadOnlyList<string> Kinds { get; } = [Restart, Restarted, Sanboot, IscsiLogin, IscsiLogout, OsUp];
 
     public static bool IsStage(string kind) =>
         kind.StartsWith(DhcpPrefix, StringComparison.Ordinal) || Kinds.Contains(kind, StringComparer.Ordinal);
@@ -76,6 +77,14 @@ public static class BladeBootReader
                     if (boot?.IscsiLoginAt is not null && open.Remove(s.Session ?? string.Empty) && open.Count == 0)
                     {
                         boot = boot with { IscsiLogoutAt = s.At };
+                    }
+
+                    break;
+                case OsUp:
+                    // cloud-init's phone-home: the OS of this boot is up (the first post of the boot counts).
+                    if (boot is not null && boot.OsUpAt is null)
+                    {
+                        boot = boot with { OsUpAt = s.At };
                     }
 
                     break;

@@ -63,5 +63,18 @@ public sealed class Blade
     public DateTimeOffset? ClaimedAt { get; set; }
 
     /// <summary>Optimistic concurrency token (PostgreSQL xmin).</summary>
+    /// <summary>SSH authorised keys for this blade's cloud-init, besides its image's; null: none.</summary>
+    public string? CloudInitSshKeys { get; set; }
+
+    /// <summary>This blade's user-data (a later MIME part than its image's), protected like <see cref="BmcSecretProtected"/>.</summary>
+    public string? CloudInitUserDataProtected { get; set; }
+
+    public string? CloudInitUserDataSha256 { get; set; }
+
+    public int? CloudInitUserDataBytes { get; set; }
+
+    /// <summary>The boot API base URL this blade last reached (its iPXE scripts' base): where its OS phones home.</summary>
+    public string? BootBaseUrl { get; set; }
+
     public uint RowVersion { get; set; }
 }

@@ -31,6 +31,22 @@ public sealed class BootVolume
     public string? MutualChapUser { get; set; }
     public string? MutualChapSecretProtected { get; set; }
 
+    /// <summary>The cloud-init NoCloud seed (a FAT image labelled CIDATA) beside the volume; null: no seed.</summary>
+    public string? SeedPath { get; set; }
+
+    /// <summary>The seed's LUN on the same target (the next after <see cref="Lun"/>).</summary>
+    public int? SeedLun { get; set; }
+
+    public string? SeedScsiSerial { get; set; }
+
+    public string? SeedWwn { get; set; }
+
+    /// <summary>cloud-init instance-id the seed carries: new per volume, the same for a resumed clone job.</summary>
+    public string? InstanceId { get; set; }
+
+    /// <summary>Lower-case hex SHA-256 of the phone-home token in the seed's vendor-data URL; the token itself is not kept.</summary>
+    public string? PhoneHomeTokenHash { get; set; }
+
     public BootVolumeState State { get; set; } = BootVolumeState.Pending;
     public long? JobId { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

@@ -35,6 +35,20 @@ public sealed class DonorImage
 
     /// <summary>Whether each clone gets new disk and partition ids; changeable like <see cref="OsPersonalization"/>.</summary>
     public DiskIdentifierPolicy DiskIdentifiers { get; set; } = DiskIdentifierPolicy.Auto;
+
+    /// <summary>Whether clones get a cloud-init seed; changeable like <see cref="OsPersonalization"/>.</summary>
+    public CloudInitPolicy CloudInit { get; set; } = CloudInitPolicy.Auto;
+
+    /// <summary>SSH authorised keys (one OpenSSH public key a line) every clone's cloud-init installs; null: none.</summary>
+    public string? CloudInitSshKeys { get; set; }
+
+    /// <summary>User-data for every clone, protected by <see cref="Security.ISecretProtector"/>; never plain text at rest.</summary>
+    public string? CloudInitUserDataProtected { get; set; }
+
+    /// <summary>Lower-case hex SHA-256 of the plain user-data (shown instead of it).</summary>
+    public string? CloudInitUserDataSha256 { get; set; }
+
+    public int? CloudInitUserDataBytes { get; set; }
     public string? CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public uint RowVersion { get; set; }

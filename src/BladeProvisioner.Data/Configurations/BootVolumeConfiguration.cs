@@ -14,6 +14,7 @@ internal sealed class BootVolumeConfiguration : IEntityTypeConfiguration<BootVol
         builder.HasIndex(v => v.BackingPath).IsUnique();
         builder.HasIndex(v => v.ScsiSerial).IsUnique();
         builder.HasIndex(v => v.Wwn).IsUnique();
+        builder.HasIndex(v => v.PhoneHomeTokenHash).IsUnique();
         builder.Property(v => v.RowVersion).IsRowVersion();
         builder.HasOne<Blade>().WithMany().HasForeignKey(v => v.BladeId).OnDelete(DeleteBehavior.Restrict);
         builder.HasOne<DonorImage>().WithMany().HasForeignKey(v => v.DonorImageId).OnDelete(DeleteBehavior.Restrict);

@@ -15,6 +15,9 @@ public static class VolumeTargetSpec
         {
             MutualChapUser = v.MutualChapUser,
             MutualChapSecret = v.MutualChapSecretProtected is null ? null : secrets.Unprotect(v.MutualChapSecretProtected),
+            ExtraLuns = v is { SeedPath: { } seed, SeedLun: { } lun, SeedScsiSerial: { } serial, SeedWwn: { } wwn }
+                ? [new TargetLun(lun, seed, serial, wwn)]
+                : [],
         };
     }
 }
