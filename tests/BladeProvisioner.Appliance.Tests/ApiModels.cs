@@ -19,7 +19,12 @@ internal sealed record BladeDto(long Id, string BootMac, string? Hostname, strin
 
 internal sealed record BladeBootDto(
     DateTimeOffset? StartedAt, string? StartedBy, DateTimeOffset? SanbootAt, DateTimeOffset? IscsiLoginAt, string? IscsiLoginAddress,
-    string? IscsiLoginInitiator, DateTimeOffset? IscsiLogoutAt, double? SanbootAfterSeconds, double? IscsiLoginAfterSeconds);
+    string? IscsiLoginInitiator, DateTimeOffset? IscsiLogoutAt, double? SanbootAfterSeconds, double? IscsiLoginAfterSeconds)
+{
+    public DateTimeOffset? OsUpAt { get; init; }
+
+    public double? OsUpAfterSeconds { get; init; }
+}
 
 internal sealed record ProblemDto(int Status, string Code, string Detail);
 
