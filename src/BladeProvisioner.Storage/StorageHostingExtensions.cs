@@ -35,6 +35,7 @@ public static class StorageHostingExtensions
             GuestfsCacheDirectory = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<BladeProvisioner.Core.Configuration.ApplianceOptions>>().Value.PathUnderData("guestfs"),
         });
         services.TryAddSingleton<CloudInit.SeedImageWriter>();
+        services.TryAddSingleton<CloudInit.CloudInitSettings>();
 
         services.AddOptions<ImageStoreOptions>().BindConfiguration(ImageStoreOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<ImageStore>();

@@ -5,6 +5,8 @@ public static class ErrorCodes
 {
     public const string Internal = "INTERNAL_ERROR";
     public const string ValidationFailed = "VALIDATION_FAILED";
+    public const string InvalidSshKey = "INVALID_SSH_KEY";
+    public const string InvalidUserData = "INVALID_USER_DATA";
 
     /// <summary>A list's <c>limit</c>, <c>offset</c> or cursor is not a number in range.</summary>
     public const string InvalidPage = "INVALID_PAGE";

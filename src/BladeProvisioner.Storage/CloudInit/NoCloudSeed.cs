@@ -111,6 +111,12 @@ public sealed class NoCloudSeed
 
     public override string ToString() => $"NoCloudSeed {{ InstanceId = {InstanceId}, Hostname = {Hostname}, Keys = {SshAuthorizedKeys.Count}, UserData = ***, PhoneHomeUrl = *** }}";
 
-    /// <summary>A YAML double-quoted scalar (JSON string syntax is valid YAML).</summary>
-    internal static string Quote(string value) => System.Text.Json.JsonSerializer.Serialize(value);
+    private static readonly System.Text.Json.JsonSerializerOptions QuoteOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// A YAML double-quoted scalar (JSON string syntax is valid YAML). Relaxed escaping: keys keep their '+' as written
+    /// (the default encoder's <c>\u002B</c> is valid YAML too, but not what an admin greps for); quotes, backslashes and
+    /// control characters are still escaped, and this is YAML, never HTML.
+    /// </summary>
+    internal static string Quote(string value) => System.Text.Json.JsonSerializer.Serialize(value, QuoteOptions);
 }

@@ -1,6 +1,7 @@
 using BladeProvisioner.Core.Errors;
 using BladeProvisioner.Core.Model;
 using BladeProvisioner.Data;
+using BladeProvisioner.Storage.CloudInit;
 using BladeProvisioner.Storage.Images;
 using BladeProvisioner.Web.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -96,16 +97,22 @@ internal static class ImagesApi
     }
 
     private static async Task<Results<Ok<ImageView>, ProblemHttpResult>> PatchAsync(
-        long id, ImagePolicyBody body, ImageService images, IDbContextFactory<ApplianceDbContext> contexts, HttpContext http, CancellationToken ct)
+        long id, ImagePolicyBody body, ImageService images, CloudInitSettings cloudInit, IDbContextFactory<ApplianceDbContext> contexts, HttpContext http, CancellationToken ct)
     {
-        if (body.OsPersonalization is null && body.DiskIdentifiers is null)
+        if (body.OsPersonalization is null && body.DiskIdentifiers is null && body.CloudInit is null)
         {
-            return ApiProblems.Invalid("Give osPersonalization (Identity, Off) and/or diskIdentifiers (Auto, Keep, Regenerate).");
+            return ApiProblems.Invalid("Give osPersonalization (Identity, Off), diskIdentifiers (Auto, Keep, Regenerate) and/or cloudInit {mode, sshAuthorizedKeys, userData}.");
         }
 
-        var image = await images.UpdatePolicyAsync(id, body.OsPersonalization, body.DiskIdentifiers, Actor.Of(http), ct);
+        var image = body.CloudInit is { } c
+            ? await cloudInit.UpdateImageAsync(id, new CloudInitChange(c.Mode, c.SshAuthorizedKeys, c.UserData), Actor.Of(http), ct)
+            : null;
+        if (body.OsPersonalization is not null || body.DiskIdentifiers is not null)
+        {
+            image = await images.UpdatePolicyAsync(id, body.OsPersonalization, body.DiskIdentifiers, Actor.Of(http), ct);
+        }
         await using var db = await contexts.CreateDbContextAsync(ct);
-        return TypedResults.Ok(ImageView.From(image, await db.BootVolumes.CountAsync(v => v.DonorImageId == id, ct)));
+        return TypedResults.Ok(ImageView.From(image!, await db.BootVolumes.CountAsync(v => v.DonorImageId == id, ct)));
     }
 
     private static async Task<NoContent> DeleteAsync(long id, ImageService images, HttpContext http, CancellationToken ct)
@@ -117,6 +124,9 @@ internal static class ImagesApi
 
 internal sealed record ImportStarted(ImageView Image, JobView Job);
 
-internal sealed record ImagePolicyBody(OsPersonalization? OsPersonalization, DiskIdentifierPolicy? DiskIdentifiers);
+internal sealed record ImagePolicyBody(OsPersonalization? OsPersonalization, DiskIdentifierPolicy? DiskIdentifiers, CloudInitBody? CloudInit);
+
+/// <summary>cloud-init settings: null fields are left as they are; an empty userData removes it, an empty key list removes the keys.</summary>
+internal sealed record CloudInitBody(CloudInitPolicy? Mode, IReadOnlyList<string>? SshAuthorizedKeys, string? UserData);
 
 internal sealed record CaptureBody(string? Name, string? OperatingSystem, BootMode? BootMode, string? Notes);

@@ -30,12 +30,21 @@ internal sealed record BladeView(
 internal sealed record ImageView(
     long Id, string Name, int Version, string OperatingSystem, BootMode BootMode, ImageFormat SourceFormat, DonorImageState State,
     long VirtualSize, long AllocatedSize, string? Sha256, string? Notes, string? CreatedBy, DateTimeOffset CreatedAt, int VolumeCount,
-    OsPersonalization OsPersonalization, DiskIdentifierPolicy DiskIdentifiers)
+    OsPersonalization OsPersonalization, DiskIdentifierPolicy DiskIdentifiers, CloudInitView CloudInit)
 {
     public static ImageView From(DonorImage i, int volumes) => new(
         i.Id, i.Name, i.Version, i.OperatingSystem, i.BootMode, i.SourceFormat, i.State, i.VirtualSize, i.AllocatedSize, i.Sha256, i.Notes,
-        i.CreatedBy, i.CreatedAt, volumes, i.OsPersonalization, i.DiskIdentifiers);
+        i.CreatedBy, i.CreatedAt, volumes, i.OsPersonalization, i.DiskIdentifiers,
+        new CloudInitView(
+            i.CloudInit,
+            i.CloudInitSshKeys is null ? [] : i.CloudInitSshKeys.Split('\n'),
+            i.CloudInitUserDataProtected is not null,
+            i.CloudInitUserDataBytes,
+            i.CloudInitUserDataSha256));
 }
+
+/// <summary>An image's cloud-init settings as shown: whether user-data is set, its size and SHA-256, never its content.</summary>
+internal sealed record CloudInitView(CloudInitPolicy Mode, IReadOnlyList<string> SshAuthorizedKeys, bool UserDataSet, int? UserDataBytes, string? UserDataSha256);
 
 internal sealed record VolumeView(
     long Id, long BladeId, long DonorImageId, string BackingPath, long SizeBytes, string TargetIqn, int Lun, string ScsiSerial,

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using BladeProvisioner.Testing;
+using Npgsql;
 
 namespace BladeProvisioner.Appliance.Tests.CloudInit;
 
@@ -33,7 +34,8 @@ public sealed partial class CloudInitSeedTests(PostgresServer postgres)
         Prerequisites.RequireProgram("/usr/sbin/fatlabel");
         Prerequisites.RequireProgram("/usr/lib/x86_64-linux-gnu/libiscsi.so.7");
         var ct = TestContext.Current.CancellationToken;
-        await using var factory = new ApplianceFactory(await postgres.CreateEmptyDatabaseAsync("cloudinit"));
+        var cs = await postgres.CreateEmptyDatabaseAsync("cloudinit");
+        await using var factory = new ApplianceFactory(cs);
         factory.UseKestrel(ApplianceProcess.FreeTcpPort());
         factory.StartServer();
         await factory.Services.WaitReadyAsync(ct);
@@ -41,6 +43,24 @@ public sealed partial class CloudInitSeedTests(PostgresServer postgres)
         using var ipxe = factory.CreateClient();
 
         var imageId = await ImportAsync(api, factory, "cloudy", WriteDonor(factory.Incoming, "cloudy", cloudInit: true), ct);
+        // The image's settings: bad keys and bad user-data are 400 with a code and change nothing; good ones are shown by size
+        // and hash, never the content.
+        var adminKey = AdminKey();
+        const string Secret = "s3cr3t-pa55-in-user-data";
+        const string UserData = "#cloud-config\nbootcmd:\n  - echo " + Secret + " > /run/marker\n";
+        await AssertProblemAsync(await api.PatchAsJsonAsync($"/api/images/{imageId}", new { cloudInit = new { sshAuthorizedKeys = new[] { "ssh-ed25519 not-a-key" } } }, ct), "INVALID_SSH_KEY", ct);
+        await AssertProblemAsync(await api.PatchAsJsonAsync($"/api/images/{imageId}", new { cloudInit = new { userData = "packages: [x]\n" } }, ct), "INVALID_USER_DATA", ct);
+        var untouched = await api.GetFromJsonAsync<JsonElement>($"/api/images/{imageId}", JsonDefaults.Options, ct);
+        Assert.Equal(0, untouched.GetProperty("cloudInit").GetProperty("sshAuthorizedKeys").GetArrayLength());
+        Assert.False(untouched.GetProperty("cloudInit").GetProperty("userDataSet").GetBoolean());
+        using (var patched = await api.PatchAsJsonAsync($"/api/images/{imageId}", new { cloudInit = new { sshAuthorizedKeys = new[] { adminKey }, userData = UserData } }, ct))
+        {
+            var body = await patched.Content.ReadAsStringAsync(ct);
+            Assert.True(patched.StatusCode == HttpStatusCode.OK, body);
+            Assert.DoesNotContain(Secret, body, StringComparison.Ordinal);
+            Assert.Contains("\"userDataSet\":true", body, StringComparison.Ordinal);
+        }
+
         var menu = await ipxe.GetStringAsync(await TestBoot.IdentifyPathAsync(factory.Services, Mac.Replace(':', '-'), "platform=pcbios&buildarch=i386"), ct);
         var blade = (await api.GetFromJsonAsync<List<BladeDto>>("/api/blades", JsonDefaults.Options, ct))!.Single();
         var choose = ChooseLink().Matches(menu).Single(m => m.Groups["image"].Value == imageId.ToString(CultureInfo.InvariantCulture));
@@ -71,7 +91,10 @@ public sealed partial class CloudInitSeedTests(PostgresServer postgres)
         var instanceId = Regex.Match(metaData, "^instance-id: \"(i-[0-9a-f]{16})\"$", RegexOptions.Multiline).Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(instanceId), metaData);
         Assert.Contains($"local-hostname: \"{hostname}\"", metaData, StringComparison.Ordinal);
-        Assert.StartsWith("Content-Type: multipart/mixed", Mcopy(copy, "user-data"), StringComparison.Ordinal);
+        var userData = Mcopy(copy, "user-data");
+        Assert.StartsWith("Content-Type: multipart/mixed", userData, StringComparison.Ordinal);
+        Assert.Contains(adminKey, userData, StringComparison.Ordinal);
+        Assert.Contains(UserData, userData, StringComparison.Ordinal);
         var vendorData = Mcopy(copy, "vendor-data");
         var url = new Uri(Regex.Match(vendorData, "url: \"([^\"]+)\"").Groups[1].Value);
         Assert.Equal(ipxe.BaseAddress!.GetLeftPart(UriPartial.Authority), url.GetLeftPart(UriPartial.Authority));
@@ -114,6 +137,16 @@ public sealed partial class CloudInitSeedTests(PostgresServer postgres)
         Assert.NotNull(boot.OsUpAt);
         Assert.True(boot.OsUpAfterSeconds >= 0);
         Assert.DoesNotContain(url.AbsolutePath[^64..], factory.Log.Read(), StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, factory.Log.Read(), StringComparison.Ordinal);
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync(ct);
+        foreach (var table in new[] { "donor_images", "blades", "boot_volumes", "events", "jobs" })
+        {
+            await using var cmd = new NpgsqlCommand($"SELECT coalesce(string_agg(t::text, '\n'), '') FROM {table} t", conn);
+            var rows = (string)(await cmd.ExecuteScalarAsync(ct))!;
+            Assert.DoesNotContain(Secret, rows, StringComparison.Ordinal);
+            Assert.DoesNotContain(url.AbsolutePath[^64..], rows, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
@@ -149,6 +182,31 @@ public sealed partial class CloudInitSeedTests(PostgresServer postgres)
         var show = TestNetwork.Run("tgtadm", ["-C", factory.TgtControlPort.ToString(CultureInfo.InvariantCulture), "--lld", "iscsi", "--op", "show", "--mode", "target"], TimeSpan.FromSeconds(30));
         Assert.Contains(volume.TargetIqn, show.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("LUN: 2", show.Stdout, StringComparison.Ordinal);
+    }
+
+    private static string AdminKey()
+    {
+        var dir = Directory.CreateTempSubdirectory("bp-admin-key-").FullName;
+        try
+        {
+            var r = TestNetwork.Run("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", string.Empty, "-C", "admin@example", "-f", Path.Combine(dir, "id")], TimeSpan.FromSeconds(30));
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return File.ReadAllText(Path.Combine(dir, "id.pub")).Trim();
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, string code, CancellationToken ct)
+    {
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(ct);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {body}");
+            Assert.Equal(code, JsonSerializer.Deserialize<ProblemDto>(body, JsonDefaults.Options)!.Code);
+        }
     }
 
     private static string Mcopy(string image, string name)
