@@ -77,6 +77,7 @@ public sealed partial class CloudInitSeedTests(PostgresServer postgres)
         var volume = (await api.GetFromJsonAsync<List<VolumeDto>>($"/api/volumes?bladeId={blade.Id}", JsonDefaults.Options, ct))!.Single();
         var seeded = (await EventsAsync(api, blade.Id, ct)).Single(e => e.Kind == "volume.seeded");
         Assert.Contains("LUN 2", seeded.Summary, StringComparison.Ordinal);
+        TestContext.Current.TestOutputHelper?.WriteLine($"seed: {seeded.Summary}");
 
         // The seed as the blade's OS reads it: LUN 2 of its target, with its CHAP both ways.
         var portal = $"127.0.0.1:{factory.PortalPort}";
