@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using BladeProvisioner.Core.Configuration;
 using OpenTelemetry.Exporter;
@@ -46,7 +47,11 @@ internal static class ApplianceTelemetry
             otel.WithTracing(t => t
                 .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.TraceSampleRatio)))
                 .AddSource(MeterPattern)
-                .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsScrapeOrProbe(http.Request.Path))
+                .AddAspNetCoreInstrumentation(o =>
+                {
+                    o.Filter = http => !IsScrapeOrProbe(http.Request.Path);
+                    o.EnrichWithHttpRequest = RedactSecretPath;
+                })
                 .AddHttpClientInstrumentation()
                 .AddOtlpExporter(o => Otlp(o, options, "v1/traces")));
         }
@@ -64,6 +69,20 @@ internal static class ApplianceTelemetry
     /// <summary>Drops an instrument whose meter another host's factory made; keeps this host's and static meters.</summary>
     private static Func<Instrument, MetricStreamConfiguration?> OwnInstrumentsOnly(IMeterFactory own) =>
         instrument => instrument.Meter.Scope is IMeterFactory factory && !ReferenceEquals(factory, own) ? MetricStreamConfiguration.Drop : null;
+
+    /// <summary>
+    /// A phone-home URL carries the clone's secret token in its path: its span keeps the route, never the token (the
+    /// trace goes to a collector the appliance does not control).
+    /// </summary>
+    private static void RedactSecretPath(Activity activity, HttpRequest request)
+    {
+        if (request.Path.StartsWithSegments(PhoneHomePath, StringComparison.Ordinal))
+        {
+            activity.SetTag("url.path", PhoneHomePath + "/{token}");
+        }
+    }
+
+    private static readonly string PhoneHomePath = Core.CloudInit.PhoneHomeToken.PathPrefix.TrimEnd('/');
 
     private static bool IsScrapeOrProbe(PathString path) =>
         path.StartsWithSegments("/metrics", StringComparison.Ordinal) || path.StartsWithSegments("/health", StringComparison.Ordinal);

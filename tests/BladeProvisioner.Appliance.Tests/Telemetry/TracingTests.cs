@@ -28,6 +28,10 @@ public sealed class TracingTests(PostgresServer postgres)
             // Without a boot ticket the request is refused: traced all the same.
             using var menu = await api.GetAsync("/boot/blade?mac=52-54-00-07-1e-01&platform=pcbios&buildarch=i386", ct);
             Assert.Equal(HttpStatusCode.Forbidden, menu.StatusCode);
+            // A phone-home URL carries a clone's secret token: its span keeps the route, never the token.
+            using var phoneHome = await api.PostAsync(
+                Core.CloudInit.PhoneHomeToken.PathPrefix + SecretToken, new FormUrlEncodedContent([new("instance_id", "i-0")]), ct);
+            Assert.Equal(HttpStatusCode.NotFound, phoneHome.StatusCode);
 
             // The batch exporter sends every few seconds; a stopping host flushes what is left.
             await Eventually.UntilAsync(() => Task.FromResult(collector.Text()), t => t.Contains("job image.import", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
@@ -40,7 +44,11 @@ public sealed class TracingTests(PostgresServer postgres)
         Assert.Contains("bp.job.kind", text, StringComparison.Ordinal);
         Assert.Contains("/boot/blade", text, StringComparison.Ordinal);
         Assert.Contains("/api/images/import", text, StringComparison.Ordinal);
+        Assert.Contains("/cloud-init/phone-home/{token}", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(SecretToken, text, StringComparison.Ordinal);
     }
+
+    private const string SecretToken = "5ec4e7c0ffee5ec4e7c0ffee5ec4e7c0ffee5ec4e7c0ffee5ec4e7c0ffee5ec4";
 
     [Fact]
     public async Task WithoutACollectorNothingIsSent()
