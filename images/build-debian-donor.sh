@@ -242,9 +242,8 @@ fi
 mkdir -p "$ROOT/usr/lib/bladeprovisioner"
 cat > "$ROOT/usr/lib/bladeprovisioner/identity" <<'EOF'
 #!/bin/sh
-# Prints the BladeProvisioner identity line on ttyS0 and stdout (the journal), then follows bp.after=
-# on the kernel command line: poweroff (default), reboot (once: a marker on the root fs, then the
-# rebooted OS prints the line again and powers off), wait (stay up).
+# Prints the BladeProvisioner identity line on ttyS0 and stdout (the journal). What the OS does next
+# (bp.after=) is bladeprovisioner-after.service's, once cloud-init's final stage (phone_home) is done.
 set -u
 val() { [ -n "$1" ] && echo "$1" || echo -; }
 mid=$(val "$(cat /etc/machine-id 2>/dev/null)")
@@ -257,6 +256,14 @@ image=$(val "$(cat /etc/bladeprovisioner/image 2>/dev/null)")
 line="BLADEPROVISIONER-IDENTITY machine-id=$mid hostname=$host ssh=$ssh root=$root root-bytes=$bytes root-fs=$fs image=$image"
 echo "$line"
 [ -c /dev/ttyS0 ] && echo "$line" > /dev/ttyS0 2>/dev/null
+exit 0
+EOF
+chmod 0755 "$ROOT/usr/lib/bladeprovisioner/identity"
+cat > "$ROOT/usr/lib/bladeprovisioner/after" <<'EOF'
+#!/bin/sh
+# Follows bp.after= on the kernel command line: poweroff (default), reboot (once: a marker on the root
+# fs, then the rebooted OS prints the identity line again and powers off), wait (stay up).
+set -u
 after=poweroff
 for w in $(cat /proc/cmdline); do
     case "$w" in bp.after=*) after=${w#bp.after=} ;; esac
@@ -275,7 +282,7 @@ case "$after" in
 esac
 exit 0
 EOF
-chmod 0755 "$ROOT/usr/lib/bladeprovisioner/identity"
+chmod 0755 "$ROOT/usr/lib/bladeprovisioner/after"
 cat > "$ROOT/etc/systemd/system/bladeprovisioner-identity.service" <<'EOF'
 [Unit]
 Description=BladeProvisioner identity line on the serial console
@@ -287,6 +294,20 @@ Wants=ssh.service
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=/usr/lib/bladeprovisioner/identity
+
+[Install]
+WantedBy=multi-user.target
+EOF
+# The power action waits for cloud-init's final stage (ordered after multi-user.target, where its
+# phone_home runs), so a reboot or poweroff never cuts the first boot's phone-home short.
+cat > "$ROOT/etc/systemd/system/bladeprovisioner-after.service" <<'EOF'
+[Unit]
+Description=BladeProvisioner bp.after= action (poweroff, reboot once, or wait)
+After=multi-user.target bladeprovisioner-identity.service cloud-final.service
+
+[Service]
+Type=oneshot
+ExecStart=/usr/lib/bladeprovisioner/after
 
 [Install]
 WantedBy=multi-user.target
@@ -317,6 +338,8 @@ EOF
 mkdir -p "$ROOT/etc/systemd/system/multi-user.target.wants" "$ROOT/etc/systemd/system/getty.target.wants"
 ln -sf /etc/systemd/system/bladeprovisioner-identity.service \
     "$ROOT/etc/systemd/system/multi-user.target.wants/bladeprovisioner-identity.service"
+ln -sf /etc/systemd/system/bladeprovisioner-after.service \
+    "$ROOT/etc/systemd/system/multi-user.target.wants/bladeprovisioner-after.service"
 ln -sf /lib/systemd/system/serial-getty@.service \
     "$ROOT/etc/systemd/system/getty.target.wants/serial-getty@ttyS0.service"
 

@@ -262,6 +262,14 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
                 Assert.Contains(after, e => e.Kind == "boot.sanboot");
                 Assert.Contains(after, e => e.Kind == "blade.iscsi-login");
                 Assert.DoesNotContain(after, e => e.Kind == "boot.menu");
+
+                // The image has cloud-init: the clone got its NoCloud seed as the target's LUN 2, the OS's cloud-init read
+                // it and phoned home on its first boot (once per instance), with the host keys the appliance made for it.
+                Assert.Contains(timeline, e => e.Kind == "volume.seeded");
+                var osUp = Assert.Single(timeline, e => e.Kind == "blade.os-up");
+                Assert.Contains($"cloud-init of {b.Identity.Hostname} phoned home", osUp.Summary, StringComparison.Ordinal);
+                Assert.Contains("host keys match the clone's", osUp.Summary, StringComparison.Ordinal);
+                Assert.True(osUp.Id < timeline.Where(e => e.Kind == "boot.sanboot").Max(e => e.Id), "OS up came after the reboot");
             }));
         }
         finally
@@ -294,8 +302,10 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
             foreach (var b in both)
             {
                 Assert.Equal(donorRoot, RootPartitionUuid((string)b.Volume["backingPath"]!));   // what root=PARTUUID= names
-                var cloned = (await chassis.Api.TimelineAsync(b.Id, ct)).Single(e => e.Kind == "volume.cloned");
+                var timeline = await chassis.Api.TimelineAsync(b.Id, ct);
+                var cloned = timeline.Single(e => e.Kind == "volume.cloned");
                 Assert.Contains("kept", cloned.Summary, StringComparison.OrdinalIgnoreCase);
+                Assert.DoesNotContain(timeline, e => e.Kind == "volume.seeded");   // no cloud-init in this image: no seed LUN
                 await WaitPoweredOffAsync(b.Blade, ct, TimeSpan.FromMinutes(4));
                 Assert.DoesNotMatch(OsDiskError(), b.Blade.ReadSerial(0));
             }
