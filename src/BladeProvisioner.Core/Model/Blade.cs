@@ -4,7 +4,7 @@ namespace BladeProvisioner.Core.Model;
 /// A blade server known to the appliance. One linked record: boot NIC → initiator IQN → boot volume
 /// (target IQN/LUN, volume file) → donor image version.
 /// </summary>
-public sealed class Blade
+public sealed class Blade : ICloudInitSettings
 {
     public long Id { get; set; }
 

@@ -1,7 +1,7 @@
 namespace BladeProvisioner.Core.Model;
 
 /// <summary>One immutable version of a donor image: a raw sparse file with its SHA-256.</summary>
-public sealed class DonorImage
+public sealed class DonorImage : ICloudInitSettings
 {
     public long Id { get; set; }
 

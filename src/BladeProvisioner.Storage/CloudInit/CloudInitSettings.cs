@@ -25,6 +25,26 @@ public sealed class CloudInitSettings(IDbContextFactory<ApplianceDbContext> cont
 
     public async Task<DonorImage> UpdateImageAsync(long imageId, CloudInitChange change, string actor, CancellationToken ct)
     {
+        await ValidateAsync(change, ct);
+        await using var db = await contexts.CreateDbContextAsync(ct);
+        var image = await db.DonorImages.SingleOrDefaultAsync(i => i.Id == imageId, ct)
+            ?? throw DomainException.NotFound(ErrorCodes.ImageNotFound, $"Image {imageId} does not exist.");
+        image.CloudInit = change.Mode ?? image.CloudInit;
+        Apply(image, change);
+        await db.SaveChangesAsync(ct);
+        timeline.Record(new TimelineRecord(actor, "image.cloud-init", $"{image.DisplayName}: cloud-init {image.CloudInit}, {Describe(image)}, by {actor}")
+        {
+            DonorImageId = image.Id,
+        });
+        return image;
+    }
+
+    /// <summary>
+    /// Checks a change before anything is stored: SSH keys with ssh-keygen, user-data by its rules; a blade's change
+    /// cannot carry a mode (cloud-init on or off is the image's).
+    /// </summary>
+    public async Task ValidateAsync(CloudInitChange change, CancellationToken ct)
+    {
         ArgumentNullException.ThrowIfNull(change);
         if (change.SshAuthorizedKeys is { } keys)
         {
@@ -35,31 +55,33 @@ public sealed class CloudInitSettings(IDbContextFactory<ApplianceDbContext> cont
         {
             throw DomainException.Invalid(ErrorCodes.InvalidUserData, problem);
         }
+    }
 
-        await using var db = await contexts.CreateDbContextAsync(ct);
-        var image = await db.DonorImages.SingleOrDefaultAsync(i => i.Id == imageId, ct)
-            ?? throw DomainException.NotFound(ErrorCodes.ImageNotFound, $"Image {imageId} does not exist.");
-        image.CloudInit = change.Mode ?? image.CloudInit;
+    /// <summary>Writes a validated change into an image or a blade (tracked by the caller's context, not saved).</summary>
+    public void Apply(ICloudInitSettings target, CloudInitChange change)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(change);
         if (change.SshAuthorizedKeys is { } k)
         {
-            image.CloudInitSshKeys = k.Count == 0 ? null : string.Join('\n', k.Select(l => l.Trim()));
+            target.CloudInitSshKeys = k.Count == 0 ? null : string.Join('\n', k.Select(l => l.Trim()));
         }
 
         if (change.UserData is { } u)
         {
-            image.CloudInitUserDataProtected = u.Length == 0 ? null : secrets.Protect(u);
-            image.CloudInitUserDataSha256 = u.Length == 0 ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(u)));
-            image.CloudInitUserDataBytes = u.Length == 0 ? null : Encoding.UTF8.GetByteCount(u);
+            target.CloudInitUserDataProtected = u.Length == 0 ? null : secrets.Protect(u);
+            target.CloudInitUserDataSha256 = u.Length == 0 ? null : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(u)));
+            target.CloudInitUserDataBytes = u.Length == 0 ? null : Encoding.UTF8.GetByteCount(u);
         }
+    }
 
-        await db.SaveChangesAsync(ct);
-        var data = image.CloudInitUserDataSha256 is null ? "no user-data" : $"user-data {image.CloudInitUserDataBytes} bytes sha256 {image.CloudInitUserDataSha256}";
-        var keyCount = image.CloudInitSshKeys is null ? 0 : image.CloudInitSshKeys.Split('\n').Length;
-        timeline.Record(new TimelineRecord(actor, "image.cloud-init", $"{image.DisplayName}: cloud-init {image.CloudInit}, {keyCount} authorised key(s), {data}, by {actor}")
-        {
-            DonorImageId = image.Id,
-        });
-        return image;
+    /// <summary>What the settings hold, for a timeline summary: key count, user-data size and hash, never content.</summary>
+    public static string Describe(ICloudInitSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var data = settings.CloudInitUserDataSha256 is null ? "no user-data" : $"user-data {settings.CloudInitUserDataBytes} bytes sha256 {settings.CloudInitUserDataSha256}";
+        var keyCount = settings.CloudInitSshKeys is null ? 0 : settings.CloudInitSshKeys.Split('\n').Length;
+        return $"{keyCount} authorised key(s), {data}";
     }
 
     private async Task ValidateKeysAsync(IReadOnlyList<string> keys, CancellationToken ct)

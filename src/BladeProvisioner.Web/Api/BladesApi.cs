@@ -5,6 +5,7 @@ using BladeProvisioner.Core.Naming;
 using BladeProvisioner.Core.Security;
 using BladeProvisioner.Core.Timeline;
 using BladeProvisioner.Data;
+using BladeProvisioner.Storage.CloudInit;
 using BladeProvisioner.Web.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -119,8 +120,20 @@ internal static partial class BladesApi
 
     private static async Task<Results<Ok<BladeView>, ProblemHttpResult>> UpdateAsync(
         long id, UpdateBladeRequest body, IDbContextFactory<ApplianceDbContext> contexts, ISecretProtector secrets, ITimeline timeline,
-        TimeProvider time, HttpContext http, CancellationToken ct)
+        CloudInitSettings cloudInit, TimeProvider time, HttpContext http, CancellationToken ct)
     {
+        // cloud-init settings are checked before anything changes: a bad key or user-data is a 400 and nothing is stored.
+        var cloudInitChange = body.CloudInit is { } c ? new CloudInitChange(null, c.SshAuthorizedKeys, c.UserData) : null;
+        if (body.CloudInit?.Mode is not null)
+        {
+            return ApiProblems.Invalid("cloudInit.mode is the image's (PATCH /api/images/{id}); a blade sets sshAuthorizedKeys and userData.");
+        }
+
+        if (cloudInitChange is not null)
+        {
+            await cloudInit.ValidateAsync(cloudInitChange, ct);
+        }
+
         await using var db = await contexts.CreateDbContextAsync(ct);
         var blade = await db.Blades.SingleOrDefaultAsync(b => b.Id == id, ct);
         if (blade is null)
@@ -220,6 +233,12 @@ internal static partial class BladesApi
         {
             blade.MutualChap = mutual;
             changed.Add(mutual ? "mutual CHAP on" : "mutual CHAP off");
+        }
+
+        if (cloudInitChange is not null)
+        {
+            cloudInit.Apply(blade, cloudInitChange);
+            changed.Add($"cloud-init ({CloudInitSettings.Describe(blade)})");
         }
 
         blade.ClaimedAt ??= time.GetUtcNow();

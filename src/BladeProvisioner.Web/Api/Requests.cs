@@ -10,6 +10,9 @@ internal sealed record UpdateBladeRequest(
     string? Hostname, string? Chassis, string? Slot, long? AssignedImageId, bool? ClearAssignedImage, UefiLoader? UefiLoader,
     PowerDriverKind? PowerDriver, string? BmcAddress, string? BmcUsername, string? BmcPassword, string? InitiatorIqn)
 {
+    /// <summary>This blade's cloud-init keys and user-data (beside its image's), for its next clone; mode is the image's.</summary>
+    public CloudInitBody? CloudInit { get; init; }
+
     /// <summary>Mutual CHAP for the blade's next volume: true or false; <see cref="FollowDefaultMutualChap"/> returns it to the appliance default.</summary>
     public bool? MutualChap { get; init; }
 

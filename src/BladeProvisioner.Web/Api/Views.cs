@@ -18,13 +18,25 @@ internal sealed record BladeView(
     /// </summary>
     public BladeBoot? LastBoot { get; init; }
 
+    /// <summary>This blade's own cloud-init keys and user-data (size and hash only); its image's apply too.</summary>
+    public BladeCloudInitView CloudInit { get; init; } = BladeCloudInitView.None;
+
     public static BladeView From(Blade b, BladeBoot? lastBoot = null) => new(
         b.Id, b.BootMac, b.SmbiosUuid, b.Serial, b.Manufacturer, b.Product, b.Platform, b.ClientArchitecture, b.Chassis, b.Slot,
         b.LocationSource, b.Hostname, b.InitiatorIqn, b.State, b.StateChangedAt, b.AssignedImageId, b.UefiLoader, b.PowerDriver,
         b.BmcAddress, b.BmcUsername, b.BmcSecretProtected is not null, b.CreatedAt, b.LastSeenAt, b.MutualChap, b.ClaimedAt)
     {
         LastBoot = lastBoot,
+        CloudInit = BladeCloudInitView.From(b),
     };
+}
+
+internal sealed record BladeCloudInitView(IReadOnlyList<string> SshAuthorizedKeys, bool UserDataSet, int? UserDataBytes, string? UserDataSha256)
+{
+    public static readonly BladeCloudInitView None = new([], false, null, null);
+
+    public static BladeCloudInitView From(ICloudInitSettings s) => new(
+        s.CloudInitSshKeys is null ? [] : s.CloudInitSshKeys.Split('\n'), s.CloudInitUserDataProtected is not null, s.CloudInitUserDataBytes, s.CloudInitUserDataSha256);
 }
 
 internal sealed record ImageView(

@@ -63,6 +63,26 @@ public sealed partial class CloudInitSeedTests(PostgresServer postgres)
 
         var menu = await ipxe.GetStringAsync(await TestBoot.IdentifyPathAsync(factory.Services, Mac.Replace(':', '-'), "platform=pcbios&buildarch=i386"), ct);
         var blade = (await api.GetFromJsonAsync<List<BladeDto>>("/api/blades", JsonDefaults.Options, ct))!.Single();
+        // The blade's own settings: the same checks (and a mode is the image's, not the blade's); both apply to its clone,
+        // the image's user-data part first, the blade's after it.
+        var bladeKey = AdminKey();
+        const string BladeSecret = "bl4de-0wn-s3cr3t";
+        const string BladeUserData = "#cloud-config\nruncmd:\n  - echo " + BladeSecret + " > /run/blade-marker\n";
+        await AssertProblemAsync(await api.PatchAsJsonAsync($"/api/blades/{blade.Id}", new { hostname = "renamed", cloudInit = new { sshAuthorizedKeys = new[] { "ssh-rsa AAAA" } } }, ct), "INVALID_SSH_KEY", ct);
+        await AssertProblemAsync(await api.PatchAsJsonAsync($"/api/blades/{blade.Id}", new { cloudInit = new { userData = "just text" } }, ct), "INVALID_USER_DATA", ct);
+        await AssertProblemAsync(await api.PatchAsJsonAsync($"/api/blades/{blade.Id}", new { cloudInit = new { mode = "Off" } }, ct), "VALIDATION_FAILED", ct);
+        var bladeUntouched = await api.GetFromJsonAsync<JsonElement>($"/api/blades/{blade.Id}", JsonDefaults.Options, ct);
+        Assert.NotEqual("renamed", bladeUntouched.GetProperty("hostname").GetString());
+        Assert.False(bladeUntouched.GetProperty("cloudInit").GetProperty("userDataSet").GetBoolean());
+        using (var patched = await api.PatchAsJsonAsync($"/api/blades/{blade.Id}", new { cloudInit = new { sshAuthorizedKeys = new[] { bladeKey }, userData = BladeUserData } }, ct))
+        {
+            var body = await patched.Content.ReadAsStringAsync(ct);
+            Assert.True(patched.StatusCode == HttpStatusCode.OK, body);
+            Assert.DoesNotContain(BladeSecret, body, StringComparison.Ordinal);
+            Assert.Contains("\"userDataSet\":true", body, StringComparison.Ordinal);
+            Assert.Contains(bladeKey, body, StringComparison.Ordinal);
+        }
+
         var choose = ChooseLink().Matches(menu).Single(m => m.Groups["image"].Value == imageId.ToString(CultureInfo.InvariantCulture));
         var status = await ipxe.GetStringAsync(choose.Value, ct);
         var deadline = DateTime.UtcNow.AddSeconds(180);
@@ -96,6 +116,8 @@ public sealed partial class CloudInitSeedTests(PostgresServer postgres)
         Assert.StartsWith("Content-Type: multipart/mixed", userData, StringComparison.Ordinal);
         Assert.Contains(adminKey, userData, StringComparison.Ordinal);
         Assert.Contains(UserData, userData, StringComparison.Ordinal);
+        Assert.Contains(bladeKey, userData, StringComparison.Ordinal);
+        Assert.True(userData.IndexOf(BladeUserData, StringComparison.Ordinal) > userData.IndexOf(UserData, StringComparison.Ordinal), userData);
         var vendorData = Mcopy(copy, "vendor-data");
         var url = new Uri(Regex.Match(vendorData, "url: \"([^\"]+)\"").Groups[1].Value);
         Assert.Equal(ipxe.BaseAddress!.GetLeftPart(UriPartial.Authority), url.GetLeftPart(UriPartial.Authority));
@@ -139,6 +161,7 @@ public sealed partial class CloudInitSeedTests(PostgresServer postgres)
         Assert.True(boot.OsUpAfterSeconds >= 0);
         Assert.DoesNotContain(url.AbsolutePath[^64..], factory.Log.Read(), StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, factory.Log.Read(), StringComparison.Ordinal);
+        Assert.DoesNotContain(BladeSecret, factory.Log.Read(), StringComparison.Ordinal);
         await using var conn = new NpgsqlConnection(cs);
         await conn.OpenAsync(ct);
         foreach (var table in new[] { "donor_images", "blades", "boot_volumes", "events", "jobs" })
@@ -146,6 +169,7 @@ public sealed partial class CloudInitSeedTests(PostgresServer postgres)
             await using var cmd = new NpgsqlCommand($"SELECT coalesce(string_agg(t::text, '\n'), '') FROM {table} t", conn);
             var rows = (string)(await cmd.ExecuteScalarAsync(ct))!;
             Assert.DoesNotContain(Secret, rows, StringComparison.Ordinal);
+            Assert.DoesNotContain(BladeSecret, rows, StringComparison.Ordinal);
             Assert.DoesNotContain(url.AbsolutePath[^64..], rows, StringComparison.Ordinal);
         }
     }
