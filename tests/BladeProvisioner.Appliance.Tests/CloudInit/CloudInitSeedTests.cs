@@ -209,6 +209,78 @@ public sealed partial class CloudInitSeedTests(PostgresServer postgres)
         Assert.DoesNotContain("LUN: 2", show.Stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The seed is part of the data plane: when tgtd dies, the appliance's reconciler rebuilds the blade's target from the
+    /// database with its seed as LUN 2 again (same backing file, same CHAP), so a blade whose OS rereads its seed after
+    /// the restart (cloud-init on its next boot) still finds it.
+    /// </summary>
+    [Fact]
+    public async Task TheSeedLunComesBackWithItsTargetWhenTgtdIsRestarted()
+    {
+        Prerequisites.RequireRoot("loop devices for resize2fs");
+        Prerequisites.RequireProgram("/usr/sbin/mkfs.ext4");
+        Prerequisites.RequireProgram("/usr/sbin/mkfs.vfat");
+        Prerequisites.RequireProgram("/usr/sbin/fatlabel");
+        Prerequisites.RequireProgram("/usr/lib/x86_64-linux-gnu/libiscsi.so.7");
+        const string Mac = "52:54:00:c1:00:03";
+        var ct = TestContext.Current.CancellationToken;
+        await using var factory = new ApplianceFactory(await postgres.CreateEmptyDatabaseAsync("cloudinitrestart"));
+        factory.UseKestrel(ApplianceProcess.FreeTcpPort());
+        factory.StartServer();
+        await factory.Services.WaitReadyAsync(ct);
+        using var api = factory.CreateClient();
+        var imageId = await ImportAsync(api, factory, "cloudy-restart", WriteDonor(factory.Incoming, "cloudy-restart", cloudInit: true), ct);
+        long blade;
+        using (var created = await api.PostAsJsonAsync("/api/blades", new { bootMac = Mac, hostname = "seeded-01" }, ct))
+        {
+            blade = (await created.Content.ReadFromJsonAsync<BladeDto>(JsonDefaults.Options, ct))!.Id;
+        }
+
+        using (var provision = await api.PostAsJsonAsync($"/api/blades/{blade}/provision", new { imageId, sizeBytes = 64 * MiB }, ct))
+        {
+            Assert.True(provision.StatusCode == HttpStatusCode.Accepted, await provision.Content.ReadAsStringAsync(ct));
+        }
+
+        var state = await Eventually.UntilAsync(
+            async () => (await api.GetFromJsonAsync<BladeDto>($"/api/blades/{blade}", JsonDefaults.Options, ct))!.State,
+            s => s is "Provisioned" or "Failed",
+            TimeSpan.FromSeconds(180));
+        Assert.True(state == "Provisioned", factory.Log.Read());
+        var volume = (await api.GetFromJsonAsync<List<VolumeDto>>($"/api/volumes?bladeId={blade}", JsonDefaults.Options, ct))!.Single();
+        using var ipxe = factory.CreateClient();
+        var sanboot = await ipxe.GetStringAsync(await TestBoot.IdentifyPathAsync(factory.Services, Mac, "platform=pcbios&buildarch=i386"), ct);
+        var before = ReadSeed(factory, volume, sanboot);
+        Assert.Equal("seeded-01", Hostname(before));
+
+        var port = factory.TgtControlPort.ToString(CultureInfo.InvariantCulture);
+        var pid = File.ReadAllText($"/run/tgtd/bladeprovisioner.{port}.pid").Trim();
+        Assert.Equal(0, TestNetwork.Run("kill", ["-KILL", pid], TimeSpan.FromSeconds(5)).ExitCode);
+        var show = await Eventually.UntilAsync(
+            () => Task.FromResult(TestNetwork.Run("tgtadm", ["-C", port, "--lld", "iscsi", "--op", "show", "--mode", "target"], TimeSpan.FromSeconds(30))),
+            r => r.ExitCode == 0 && r.Stdout.Contains("LUN: 2", StringComparison.Ordinal) && File.ReadAllText($"/run/tgtd/bladeprovisioner.{port}.pid").Trim() != pid,
+            TimeSpan.FromSeconds(60));
+        Assert.Contains($"Backing store path: {volume.BackingPath}.cidata", show.Stdout, StringComparison.Ordinal);
+        var after = ReadSeed(factory, volume, sanboot);
+        Assert.Equal(before, after);
+    }
+
+    private static byte[] ReadSeed(ApplianceFactory factory, VolumeDto volume, string sanboot)
+    {
+        var seed = LunReader.Read(
+            $"127.0.0.1:{factory.PortalPort}", volume.TargetIqn, 2, 2 * MiB, Setting(sanboot, "initiator-iqn"), Setting(sanboot, "username"),
+            Setting(sanboot, "password"), Setting(sanboot, "reverse-username"), Setting(sanboot, "reverse-password"));
+        Assert.Equal(2 * MiB, seed.LongLength);
+        return seed;
+    }
+
+    private static string Hostname(byte[] seed)
+    {
+        var copy = Path.Combine(Directory.CreateTempSubdirectory("bp-seed-read-").FullName, "seed.img");
+        File.WriteAllBytes(copy, seed);
+        Assert.Equal("CIDATA", TestNetwork.Run("/usr/sbin/fatlabel", [copy], TimeSpan.FromSeconds(30)).Stdout.Trim());
+        return Regex.Match(Mcopy(copy, "meta-data"), "^local-hostname: \"([^\"]+)\"$", RegexOptions.Multiline).Groups[1].Value;
+    }
+
     private static string AdminKey()
     {
         var dir = Directory.CreateTempSubdirectory("bp-admin-key-").FullName;
