@@ -39,6 +39,28 @@ public static class UiFormat
         _ => $"+{(int)(seconds.Value / 60)} min {(int)(seconds.Value % 60):00} s",
     };
 
+    /// <summary>What an image's cloud-init mode does to each clone.</summary>
+    public static string CloudInitMode(CloudInitPolicy mode) => mode switch
+    {
+        CloudInitPolicy.Auto => "a seed when the clone's root has cloud-init",
+        CloudInitPolicy.On => "always a seed",
+        _ => "never a seed",
+    };
+
+    /// <summary>What the stored user-data is, never its content: "set, 123 bytes, sha256 …" or "not set".</summary>
+    public static string UserData(ICloudInitSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.CloudInitUserDataProtected is null ? "not set" : $"set, {settings.CloudInitUserDataBytes} bytes, sha256 {settings.CloudInitUserDataSha256}";
+    }
+
+    /// <summary>The authorised keys, one OpenSSH public key line each.</summary>
+    public static IReadOnlyList<string> SshKeys(ICloudInitSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.CloudInitSshKeys is null ? [] : settings.CloudInitSshKeys.Split('\n');
+    }
+
     public static string Percent(Job job) =>
         (job.ProgressTotal > 0 ? 100.0 * job.ProgressDone / job.ProgressTotal : job.State == JobState.Succeeded ? 100 : 0).ToString("0.0", CultureInfo.InvariantCulture);
 }

@@ -332,14 +332,14 @@ public sealed class BrowserTests(PostgresServer postgres)
         await Expect(page.Locator("h1")).ToHaveTextAsync("Users and API tokens");
     }
 
-    private static async Task SignInAsync(IPage page, string name, string password)
+    internal static async Task SignInAsync(IPage page, string name, string password)
     {
         await page.FillAsync("#name", name);
         await page.FillAsync("#password", password);
         await page.ClickAsync("#login-form button[type=submit]");
     }
 
-    private static async Task CreateUserAsync(ApplianceProcess appliance, string name, string role, string password, CancellationToken ct)
+    internal static async Task CreateUserAsync(ApplianceProcess appliance, string name, string role, string password, CancellationToken ct)
     {
         using var response = await appliance.Http.PostAsJsonAsync("api/users", new { name, role, password }, ct);
         response.EnsureSuccessStatusCode();
@@ -363,7 +363,7 @@ public sealed class BrowserTests(PostgresServer postgres)
         await page.ScreenshotAsync(new() { Path = target });
     }
 
-    private static string WriteRandomFile(string directory, string name, int bytes)
+    internal static string WriteRandomFile(string directory, string name, int bytes)
     {
         Directory.CreateDirectory(directory);
         var path = Path.Combine(directory, name);

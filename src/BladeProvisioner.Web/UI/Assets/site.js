@@ -19,12 +19,18 @@
   }
 
   // <form data-api="/api/..." data-method="POST" data-then="reload|/path/{id}"> : fields become a JSON body.
+  // A dotted name nests ("cloudInit.mode" → {cloudInit: {mode}}); data-type="lines" sends a textarea's non-blank lines
+  // as a list (none: []); an empty field is left out unless it is required or marked data-keep-empty.
   function formBody(form) {
     const body = {};
     for (const el of form.elements) {
       if (!el.name || el.type === 'file' || el.disabled) { continue; }
-      if (el.value === '' && !el.required) { continue; }
-      body[el.name] = el.dataset.type === 'number' ? Number(el.value) : el.dataset.type === 'bool' ? el.value === 'true' : el.value;
+      const lines = el.dataset.type === 'lines';
+      if (el.value === '' && !el.required && !lines && el.dataset.keepEmpty === undefined) { continue; }
+      const path = el.name.split('.');
+      const parent = path.slice(0, -1).reduce((o, k) => (o[k] ??= {}), body);
+      parent[path[path.length - 1]] = el.dataset.type === 'number' ? Number(el.value) : el.dataset.type === 'bool' ? el.value === 'true'
+        : lines ? el.value.split('\n').map(l => l.trim()).filter(l => l !== '') : el.value;
     }
     return body;
   }
@@ -42,6 +48,8 @@
       const method = form.dataset.method || 'POST';
       const body = method === 'DELETE' || form.dataset.nobody !== undefined ? undefined : formBody(form);
       const { data } = await api(method, form.dataset.api, body);
+      // A secret field (user-data) is emptied once sent so that no reload or back navigation brings it back.
+      form.querySelectorAll('[data-secret]').forEach(el => { el.value = ''; });
       const then = form.dataset.then || 'reload';
       if (then === 'reload') { location.reload(); }
       else if (then === 'show') { const t = form.querySelector('.result'); if (t) { t.textContent = JSON.stringify(data, null, 2); } buttons.forEach(b => b.disabled = false); }
