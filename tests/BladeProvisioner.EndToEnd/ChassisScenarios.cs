@@ -273,6 +273,11 @@ public sealed partial class ChassisScenarios(ChassisFixture chassis) : IClassFix
                 Assert.Contains($"cloud-init of {b.Identity.Hostname} phoned home", osUp.Summary, StringComparison.Ordinal);
                 Assert.Contains("host keys match the clone's", osUp.Summary, StringComparison.Ordinal);
                 Assert.True(osUp.Id < timeline.Where(e => e.Kind == "boot.sanboot").Max(e => e.Id), "OS up came after the reboot");
+                var restart = timeline.First(e => e.Kind is "blade.restart" or "blade.restarted");
+                var sanboot = timeline.First(e => e.Kind == "boot.sanboot" && e.Id > restart.Id);
+                TestContext.Current.TestOutputHelper?.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"blade {b.Blade.Name}: OS up (cloud-init phone-home) {(osUp.At - sanboot.At).TotalSeconds:0.0} s after its sanboot script, {(osUp.At - restart.At).TotalSeconds:0.0} s after the restart into it"));
             }));
         }
         finally

@@ -64,6 +64,11 @@ public sealed class NoCloudSeed
                 own.Append("  - ").Append(Quote(key)).Append('\n');
             }
         }
+        else
+        {
+            // An empty mapping, not an empty document: cloud-init warns "empty cloud config" on a part that parses to nothing.
+            own.Append("{}\n");
+        }
 
         parts.Add(own.ToString());
         if (ImageUserData is { Length: > 0 } image)
@@ -104,10 +109,13 @@ public sealed class NoCloudSeed
         return mime.ToString();
     }
 
-    /// <summary>cloud-init's phone_home module, posting everything it offers (host keys, instance id, hostname, fqdn).</summary>
+    /// <summary>
+    /// cloud-init's phone_home module, posting the host keys a current OS has (not DSA: OpenSSH stopped making those, and
+    /// <c>post: all</c> makes cloud-init warn that it cannot read one), the instance id, hostname and fqdn.
+    /// </summary>
     public string VendorData() => PhoneHomeUrl is null
         ? "#cloud-config\n{}\n"
-        : $"#cloud-config\nphone_home:\n  url: {Quote(PhoneHomeUrl)}\n  post: all\n  tries: 10\n";
+        : $"#cloud-config\nphone_home:\n  url: {Quote(PhoneHomeUrl)}\n  post: [pub_key_rsa, pub_key_ecdsa, pub_key_ed25519, instance_id, hostname, fqdn]\n  tries: 10\n";
 
     public override string ToString() => $"NoCloudSeed {{ InstanceId = {InstanceId}, Hostname = {Hostname}, Keys = {SshAuthorizedKeys.Count}, UserData = ***, PhoneHomeUrl = *** }}";
 

@@ -99,9 +99,13 @@ public static class AuthHostingExtensions
         return app;
     }
 
+    /// <summary>cloud-init's phone-home from a blade's OS: no sign-in, the per-volume token in its path is the credential.</summary>
+    private static readonly PathString PhoneHomePath = Core.CloudInit.PhoneHomeToken.PathPrefix.TrimEnd('/');
+
     /// <summary>Paths reachable without signing in.</summary>
     public static bool IsAnonymous(PathString path) =>
         path.StartsWithSegments(BootUrls.Prefix, StringComparison.Ordinal)
+        || path.StartsWithSegments(PhoneHomePath, StringComparison.Ordinal)
         || path.Equals("/health/live", StringComparison.Ordinal)
         || path.Equals("/health/ready", StringComparison.Ordinal)
         || path.Equals("/metrics", StringComparison.Ordinal)

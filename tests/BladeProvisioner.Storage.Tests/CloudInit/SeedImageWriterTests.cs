@@ -64,7 +64,7 @@ public sealed class SeedImageWriterTests : IDisposable
         Assert.Contains("Content-Type: text/x-shellscript", user, StringComparison.Ordinal);
         Assert.Contains($"Merge-Type: {NoCloudSeed.MergeType}", user, StringComparison.Ordinal);
         var vendor = Read(path, "vendor-data");
-        Assert.Equal("#cloud-config\nphone_home:\n  url: \"http://10.99.0.1:8080/boot/phone-home/tok123\"\n  post: all\n  tries: 10\n", vendor);
+        Assert.Equal("#cloud-config\nphone_home:\n  url: \"http://10.99.0.1:8080/boot/phone-home/tok123\"\n  post: [pub_key_rsa, pub_key_ecdsa, pub_key_ed25519, instance_id, hostname, fqdn]\n  tries: 10\n", vendor);
         Assert.DoesNotContain("blade-secret-xyz", seed.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("tok123", seed.ToString(), StringComparison.Ordinal);
 
@@ -72,6 +72,9 @@ public sealed class SeedImageWriterTests : IDisposable
         await writer.WriteAsync(path, new NoCloudSeed { InstanceId = seed.InstanceId, Hostname = "web-08" }, TestContext.Current.CancellationToken);
         Assert.Contains("local-hostname: \"web-08\"", Read(path, "meta-data"), StringComparison.Ordinal);
         Assert.Equal("#cloud-config\n{}\n", Read(path, "vendor-data"));
+        // No keys and no user-data: the appliance's own part is an empty mapping, never an empty document (which cloud-init
+        // reports as "Failed at merging in cloud config part … empty cloud config").
+        Assert.Contains("Merge-Type: " + NoCloudSeed.MergeType + "\n\n#cloud-config\n{}\n--", Read(path, "user-data"), StringComparison.Ordinal);
         Assert.Equal(["blade-7.seed"], Directory.GetFiles(_dir.Path).Select(Path.GetFileName));
     }
 

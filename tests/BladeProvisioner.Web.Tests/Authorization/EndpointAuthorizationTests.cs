@@ -61,6 +61,15 @@ public sealed class EndpointAuthorizationTests(PostgresServer postgres)
         Assert.True(boot.StatusCode == HttpStatusCode.OK, $"/boot/ipxe → {(int)boot.StatusCode}\n{app.Log.Read()}");
         Assert.StartsWith("#!ipxe", await boot.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/openapi/v1.json", ct)).StatusCode);
+
+        // cloud-init's phone-home from a blade's OS cannot sign in: its token is the credential, so an unknown one is the
+        // endpoint's own 404 (refused and counted), not the sign-in gate's 401.
+        using var form = new FormUrlEncodedContent([new("instance_id", "i-0123456789abcdef")]);
+        using var phoneHome = await anonymous.PostAsync("/cloud-init/phone-home/" + new string('a', 64), form, ct);
+        Assert.True(phoneHome.StatusCode == HttpStatusCode.NotFound, $"phone-home → {(int)phoneHome.StatusCode}");
+        var metrics = await Eventually.UntilAsync(
+            () => anonymous.GetStringAsync("/metrics", ct), m => m.Contains("bp_cloudinit_phone_home_refused_total", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        Assert.Contains("bp_cloudinit_phone_home_refused_total", metrics, StringComparison.Ordinal);
     }
 
     /// <summary>Routing ignores the case of /api, so the API's answers do too: 401 ProblemDetails, not the login page.</summary>
