@@ -52,7 +52,7 @@ bench_order() {
 }
 
 bench_record() {
-  BENCH_V[$1]="${BENCH_V[$1]:-} $2"
+  BENCH_V[$1]="${BENCH_V[$1]:-} $(awk -v v="$2" 'BEGIN { printf "%.6g", v }')"
 }
 
 # "<median> <min> <max> <n>" of the given numbers; "nan nan nan 0" when there are none.
