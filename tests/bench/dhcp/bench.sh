@@ -4,8 +4,8 @@
 # backend (the like-for-like durable peer) and dnsmasq, on the same veth pair, in one run.
 # Every repetition measures each server once, in an order that rotates per repetition (ours, kea-memfile, kea-pgsql,
 # dnsmasq; then kea-memfile, kea-pgsql, dnsmasq, ours; ...). A measurement starts the server, warms it up, then steps the
-# offered rate up until drops reach 1 % (if the first step already fails, it steps down instead), tries once halfway
-# between the last good step and the failing one, and counts the best achieved rate below 1 % drops. Servers bind the
+# offered rate up until drops reach 1 % (if the first step already fails, it steps down instead), bisects twice between
+# the last good step and the failing one (BENCH_DHCP_REFINE), and counts the best achieved rate below 1 % drops. Servers bind the
 # same port 67, so they cannot run at once: each is started for its own measurement and stopped after it.
 # One throwaway PostgreSQL 15 cluster (default durability: fsync on, synchronous_commit on) holds two databases:
 # `postgres` for ours (superuser, trust over the socket) and `kea` for Kea (role kea, scram-sha-256 password over the
@@ -26,6 +26,7 @@ STEP_SECONDS="${1:-6}"
 RATES="${BENCH_DHCP_RATES:-1000 2000 3000 4000 5000 6000 7000 8000 9000 10000 12000 14000 16000}"
 LOW_RATES="${BENCH_DHCP_LOW_RATES:-500 250 100}"
 CLIENTS="${BENCH_DHCP_CLIENTS:-2000}"
+REFINE="${BENCH_DHCP_REFINE:-2}"
 read -r -a SERVERS <<< "${SERVERS:-ours kea-memfile kea-pgsql dnsmasq}"
 WORK="$(mktemp -d /tmp/bpdhcp-bench.XXXXXX)"
 NS_S=bpdhcpS; NS_C=bpdhcpC; IF_S=bpdhcpSa; IF_C=bpdhcpCa
@@ -194,8 +195,14 @@ measure() {
       if [ "$STEP_OK" = 1 ]; then good=$r; break; else bad=$r; fi
     done
   fi
-  # One step halfway between the last good rate and the failing one narrows the ladder's grid.
-  if [ -n "$good" ] && [ -n "$bad" ] && [ "$bad" -gt "$good" ]; then step "$name" "$rep" $(((good + bad) / 2)); fi
+  # Bisection steps between the last good rate and the failing one narrow the ladder's grid (which otherwise decides
+  # the figure: 500, 750 or 1000 with nothing between).
+  local k mid
+  for ((k = 0; k < REFINE; k++)); do
+    if [ -z "$good" ] || [ -z "$bad" ] || [ $((bad - good)) -lt 50 ]; then break; fi
+    mid=$(((good + bad) / 2)); step "$name" "$rep" "$mid"
+    if [ "$STEP_OK" = 1 ]; then good=$mid; else bad=$mid; fi
+  done
   case "$name" in
     ours) echo "bench: ours holds $(pgsu -d postgres -c "select count(*) from dhcp_leases where state='Bound'") durable bound leases" >&2 ;;
     kea-pgsql) echo "bench: kea-pgsql holds $(pgsu -d kea -c "select count(*) from lease4 where state=0") leases in PostgreSQL" >&2 ;;
