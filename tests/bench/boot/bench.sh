@@ -37,6 +37,7 @@ trap cleanup EXIT
 cleanup
 
 bench_start
+mkdir -p "$BP_LAB_DIR"
 log "appliance lab up (bplabb)"
 LAB up --no-build > "$BP_LAB_DIR/bench-lab.env" || bench_skip boot "the appliance lab did not come up (deploy/lab/lab.sh up; see its log above)"
 TOKEN=$(cat "$BP_LAB_DIR/bplabb/api-token")
