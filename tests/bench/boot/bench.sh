@@ -4,16 +4,19 @@
 # (deploy/lab/blade.sh), same test donor image (v1), same run, interleaved. Also the whole operator flow once per run:
 # menu choice -> clone of the 256 MiB donor -> restart -> OS marker.
 #
-# usage: sudo tests/bench/boot/bench.sh            (RUNS=3 by default; RUNS=5 for the figures in docs/performance.md)
-# Output ends with:
-#   BENCH boot: ours <s> s; standin <s> s; ratio <r>      (medians of RUNS power-on -> OS marker)
+# usage: sudo tests/bench/boot/bench.sh            (REPS=3 by default, RUNS is read too; 5 for docs/performance.md)
+# Repetitions go through tests/bench/lib/bench.sh: ours and the stand-in alternate who goes first.
+# Output ends with (spread and verdict on the lines above each):
 #   BENCH flow: menu choice to OS marker <s> s             (median)
+#   BENCH boot: ours <s> s; standin <s> s; ratio <r>      (medians of REPS power-on -> OS marker)
+# Without a prerequisite (root, QEMU, tgtd, dnsmasq, the appliance built) it prints `BENCH boot: skipped (<why>)`.
 # The appliance side runs in its own lab namespace bplabb (10.99.30.0/24, BMCs 10.99.31.0/24, API 127.0.0.1:8482,
 # tgtd control port 7714); the stand-in in bplabt1 (10.99.10.0/24). Everything is torn down on exit.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../../.." && pwd)
-RUNS=${RUNS:-3}
+# shellcheck source=tests/bench/lib/bench.sh
+. "$HERE/../lib/bench.sh"
 export BP_LAB_DIR=${BP_LAB_DIR:-$REPO/.lab}
 LAB_ENV=(BP_LAB_NS=bplabb BP_LAB_NET=10.99.30 BP_LAB_BMC_NET=10.99.31 BP_LAB_PORT=8482 BP_LAB_TGT_CONTROL_PORT=7714)
 LAB() { env "${LAB_ENV[@]}" "$REPO/deploy/lab/lab.sh" "$@"; }
@@ -21,14 +24,22 @@ BLADE() { env "${LAB_ENV[@]}" "$REPO/deploy/lab/blade.sh" "$@"; }
 B=$BP_LAB_DIR/bplabb/blades
 log() { echo "bench: $*" >&2; }
 now() { date +%s.%N; }
-median() { sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+[ "$(id -u)" = 0 ] || bench_skip boot "needs root (network namespaces, tgtd)"
+for tool in qemu-system-x86_64 tgtd tgtadm dnsmasq python3 curl jq ipmitool; do
+    command -v "$tool" > /dev/null || bench_skip boot "missing $tool (see deploy/lab/README.md)"
+done
+DLL=${BP_LAB_APPLIANCE_DLL:-$REPO/src/BladeProvisioner.Appliance/bin/${BP_CONFIGURATION:-Debug}/net10.0/BladeProvisioner.Appliance.dll}
+[ -f "$DLL" ] || bench_skip boot "the appliance is not built ($DLL): run ./bp build first"
 
 cleanup() { LAB down > /dev/null 2>&1 || true; "$HERE/standin.sh" down > /dev/null 2>&1 || true; }
 trap cleanup EXIT
 cleanup
 
+bench_start
+mkdir -p "$BP_LAB_DIR"
 log "appliance lab up (bplabb)"
-LAB up --no-build > "$BP_LAB_DIR/bench-lab.env"
+LAB up --no-build > "$BP_LAB_DIR/bench-lab.env" || bench_skip boot "the appliance lab did not come up (deploy/lab/lab.sh up; see its log above)"
 TOKEN=$(cat "$BP_LAB_DIR/bplabb/api-token")
 API=$(sed -n 's/^url=//p' "$BP_LAB_DIR/bench-lab.env")       # https: the management listener
 CERT=$(sed -n 's/^cert_file=//p' "$BP_LAB_DIR/bench-lab.env")  # its generated certificate, trusted as the only CA
@@ -67,19 +78,15 @@ standin() {
     sed -E 's/.*power-on to OS marker ([0-9.]+) s/\1/' <<< "$line"
 }
 
-: > "$BP_LAB_DIR/bench-ours"; : > "$BP_LAB_DIR/bench-standin"; : > "$BP_LAB_DIR/bench-flow"
-for i in $(seq 1 "$RUNS"); do
-    f=$(flow "bench-$i"); echo "$f" >> "$BP_LAB_DIR/bench-flow"
+for i in $(seq 1 "$BENCH_REPS"); do
+    f=$(flow "bench-$i"); bench_record flow "$f"
     BLADE stop "bench-$i" 2> /dev/null
-    if [ $((i % 2)) -eq 1 ]; then
-        o=$(ours "bench-$i"); s=$(standin)
-    else
-        s=$(standin); o=$(ours "bench-$i")
-    fi
+    for side in $(bench_order "$i" ours standin); do
+        if [ "$side" = ours ]; then o=$(ours "bench-$i"); bench_record ours "$o"; else s=$(standin); bench_record standin "$s"; fi
+    done
     BLADE stop "bench-$i" 2> /dev/null
-    echo "$o" >> "$BP_LAB_DIR/bench-ours"; echo "$s" >> "$BP_LAB_DIR/bench-standin"
     log "run $i: flow (menu choice -> marker) ${f} s; power-on -> marker: ours ${o} s, standin ${s} s"
 done
-O=$(median < "$BP_LAB_DIR/bench-ours"); S=$(median < "$BP_LAB_DIR/bench-standin"); F=$(median < "$BP_LAB_DIR/bench-flow")
-printf 'BENCH boot: ours %.1f s; standin %.1f s; ratio %.2f\n' "$O" "$S" "$(awk "BEGIN { print $O / $S }")"
-printf 'BENCH flow: menu choice to OS marker %.1f s\n' "$F"
+bench_end
+bench_single flow flow "menu choice to OS marker" s %.1f
+bench_report boot ours standin s %.1f "<=1.1"

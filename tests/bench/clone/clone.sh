@@ -5,11 +5,18 @@
 #   reflink path on a loop-mounted XFS (mkfs.xfs -m reflink=1): ours vs `cp --reflink=always`.
 # Ours is timed inside the process (the appliance is a long-running host) and includes its fdatasync checkpoints
 # and final fdatasync: the copy is durable when it returns. cp is not; `cp+fdatasync` adds `sync --data` for a
-# like-for-like figure. Figures are the best of $ROUNDS rounds.
-# Needs root (loop mount), xfsprogs, qemu-utils, bc. Usage: tests/bench/clone/clone.sh  (ROUNDS=5 by default)
+# like-for-like figure. Repetitions go through tests/bench/lib/bench.sh: every round measures each tool once, in an
+# order that rotates per round; figures are medians with their min-max spread, ratios paired per round.
+# Needs root (loop mount), xfsprogs, qemu-utils, bc, dotnet. Usage: tests/bench/clone/clone.sh  (REPS=5 by default;
+# ROUNDS is read too). Without root the reflink figures are skipped; without a tool the whole run is.
 set -euo pipefail
-ROUNDS=${ROUNDS:-5}
 here=$(cd "$(dirname "$0")" && pwd)
+REPS=${REPS:-${ROUNDS:-5}}
+# shellcheck source=tests/bench/lib/bench.sh
+. "$here/../lib/bench.sh"
+for tool in qemu-img bc dotnet cmp; do
+  command -v "$tool" >/dev/null || bench_skip clone "missing $tool: apt-get install qemu-utils bc"
+done
 work=$(mktemp -d /tmp/bpclone-bench-XXXXXX)
 mnt="$work/xfs"
 
@@ -20,7 +27,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)"
+bench_start
 dotnet build "$here/CloneBench/CloneBench.csproj" -c Release -o "$work/bin" -nologo -v q >/dev/null
 bench="$work/bin/CloneBench"
 
@@ -43,30 +50,29 @@ cp_sparse() { cp --sparse=always "$1" "$2"; }
 cp_durable() { cp --sparse=always "$1" "$2" && sync --data "$2"; }
 qemu_raw() { qemu-img convert -O raw "$1" "$2"; }
 ours() { "$bench" "$1" "$2" "$3" "$4" | cut -d' ' -f1; }
-best() { tr ' ' '\n' | grep . | sort -g | head -1; }
-ratio() { echo "scale=2; $1 / $2" | bc -l | sed 's/^\./0./'; }
-fmt() { printf '%.3f' "$1"; }
 
-declare -A t
 for donor in d2 d4; do
   src="$work/$donor.raw"
   dst="$work/$donor.out"
   size=$(stat -c %s "$src")
-  for ((r = 0; r < ROUNDS; r++)); do
-    prepare "$src" "$dst"; t[$donor.ours]+=" $(ours "$src" "$dst" "$size" copy)"
-    if ((r == 0)); then cmp "$src" "$dst"; fi
-    prepare "$src" "$dst"; t[$donor.cp]+=" $(wall cp_sparse "$src" "$dst")"
-    prepare "$src" "$dst"; t[$donor.cpsync]+=" $(wall cp_durable "$src" "$dst")"
-    prepare "$src" "$dst"; t[$donor.qemu]+=" $(wall qemu_raw "$src" "$dst")"
+  for ((r = 1; r <= BENCH_REPS; r++)); do
+    for tool in $(bench_order "$r" ours cp cpsync qemu); do
+      prepare "$src" "$dst"
+      case "$tool" in
+        ours) v=$(ours "$src" "$dst" "$size" copy); if ((r == 1)); then cmp "$src" "$dst"; fi ;;
+        cp) v=$(wall cp_sparse "$src" "$dst") ;;
+        cpsync) v=$(wall cp_durable "$src" "$dst") ;;
+        qemu) v=$(wall qemu_raw "$src" "$dst") ;;
+      esac
+      bench_record "$donor.$tool" "$v"
+    done
   done
   rm -f "$dst"
-  for k in ours cp cpsync qemu; do
-    echo "# $donor $k:${t[$donor.$k]}"
-  done
 done
 
-reflink_line=""
-if [[ $(id -u) -eq 0 ]]; then
+reflink=0
+if [[ $(id -u) -eq 0 ]] && command -v mkfs.xfs >/dev/null; then
+  reflink=1
   truncate -s 8G "$work/xfs.img"
   mkfs.xfs -q -m reflink=1 "$work/xfs.img"
   mkdir -p "$mnt"
@@ -74,28 +80,27 @@ if [[ $(id -u) -eq 0 ]]; then
   for donor in d2 d4; do
     cp --sparse=always "$work/$donor.raw" "$mnt/$donor.raw"
     size=$(stat -c %s "$mnt/$donor.raw")
-    for ((r = 0; r < ROUNDS; r++)); do
-      rm -f "$mnt/out.raw"; sync
-      t[$donor.reflink]+=" $(ours "$mnt/$donor.raw" "$mnt/out.raw" "$size" reflink)"
-      rm -f "$mnt/out.raw"; sync
-      t[$donor.cpreflink]+=" $(wall cp --reflink=always "$mnt/$donor.raw" "$mnt/out.raw")"
+    for ((r = 1; r <= BENCH_REPS; r++)); do
+      for tool in $(bench_order "$r" reflink cpreflink); do
+        rm -f "$mnt/out.raw"; sync
+        if [ "$tool" = reflink ]; then v=$(ours "$mnt/$donor.raw" "$mnt/out.raw" "$size" reflink)
+        else v=$(wall cp --reflink=always "$mnt/$donor.raw" "$mnt/out.raw"); fi
+        bench_record "$donor.$tool" "$v"
+      done
     done
-    echo "# $donor reflink ours:${t[$donor.reflink]}"
-    echo "# $donor reflink cp:${t[$donor.cpreflink]}"
   done
-  r2=$(best <<<"${t[d2.reflink]}"); r4=$(best <<<"${t[d4.reflink]}"); c2=$(best <<<"${t[d2.cpreflink]}")
-  reflink_line="BENCH clone-reflink: ours $(fmt "$r2") s (2 GiB), $(fmt "$r4") s (4 GiB); cp-reflink $(fmt "$c2") s; ratio $(ratio "$r2" "$c2")"
-else
-  reflink_line="BENCH clone-reflink: not measured (needs root for the loop-mounted XFS)"
 fi
 
-o2=$(best <<<"${t[d2.ours]}"); c2=$(best <<<"${t[d2.cp]}"); s2=$(best <<<"${t[d2.cpsync]}"); q2=$(best <<<"${t[d2.qemu]}")
-o4=$(best <<<"${t[d4.ours]}"); c4=$(best <<<"${t[d4.cp]}"); s4=$(best <<<"${t[d4.cpsync]}"); q4=$(best <<<"${t[d4.qemu]}")
-echo "# load at the end $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "BENCH clone-4g: ours $(fmt "$o4") s; cp $(fmt "$c4") s; ratio $(ratio "$o4" "$c4")"
-echo "BENCH clone-durable: ours $(fmt "$o2") s; cp+fdatasync $(fmt "$s2") s; ratio $(ratio "$o2" "$s2")"
-echo "BENCH clone-durable-4g: ours $(fmt "$o4") s; cp+fdatasync $(fmt "$s4") s; ratio $(ratio "$o4" "$s4")"
-echo "BENCH clone-qemu-img: ours $(fmt "$o2") s; qemu-img $(fmt "$q2") s; ratio $(ratio "$o2" "$q2")"
-echo "BENCH clone-qemu-img-4g: ours $(fmt "$o4") s; qemu-img $(fmt "$q4") s; ratio $(ratio "$o4" "$q4")"
-echo "$reflink_line"
-echo "BENCH clone: ours $(fmt "$o2") s; cp $(fmt "$c2") s; ratio $(ratio "$o2" "$c2")"
+bench_end
+bench_report clone-4g d4.ours d4.cp=cp s %.3f "<=1.0"
+bench_report clone-durable d2.ours d2.cpsync=cp+fdatasync s %.3f "<=1.0"
+bench_report clone-durable-4g d4.ours d4.cpsync=cp+fdatasync s %.3f "<=1.0"
+bench_report clone-qemu-img d2.ours d2.qemu=qemu-img s %.3f
+bench_report clone-qemu-img-4g d4.ours d4.qemu=qemu-img s %.3f
+if [ "$reflink" = 1 ]; then
+  bench_report clone-reflink-4g d4.reflink d4.cpreflink=cp-reflink s %.3f
+  bench_report clone-reflink d2.reflink d2.cpreflink=cp-reflink s %.3f
+else
+  echo "BENCH clone-reflink: skipped (needs root and xfsprogs for the loop-mounted XFS)"
+fi
+bench_report clone d2.ours d2.cp=cp s %.3f "<=1.0"

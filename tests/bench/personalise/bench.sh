@@ -8,19 +8,30 @@
 #                (no growth, no hosts or initiator name), so the ratio flatters it.
 # Each result is checked: /etc/hostname in the root reads the new name, /etc/machine-id no longer the donor's.
 # Needs root, the donor (images/build-debian-donor.sh --variant debian-12, cached), libguestfs-tools, e2fsprogs, jq.
-# Usage: tests/bench/personalise/bench.sh   (RUNS=3 by default; each virt-sysprep run is about a minute here)
-# Ends with: BENCH personalise: ours <s> s; virt-sysprep <s> s; ratio <r>   (medians; spread printed above)
+# Usage: tests/bench/personalise/bench.sh   (REPS=3 by default, RUNS is read too; each virt-sysprep run is about a
+# minute here). Repetitions interleave through tests/bench/lib/bench.sh (the order alternates per repetition).
+# Ends with: BENCH personalise: ours <s> s; virt-sysprep <s> s; ratio <r>   (medians; spread and verdict above)
+# Without a prerequisite (tools, root, the donor) it prints `BENCH personalise: skipped (<why>)` and exits 0.
 set -euo pipefail
-RUNS=${RUNS:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
+# shellcheck source=tests/bench/lib/bench.sh
+. "$here/../lib/bench.sh"
+for tool in virt-sysprep debugfs sfdisk jq bc dotnet; do
+  command -v "$tool" >/dev/null || bench_skip personalise "missing $tool: apt-get install libguestfs-tools e2fsprogs fdisk jq bc"
+done
+[ "$(id -u)" = 0 ] || bench_skip personalise "needs root"
 work=$(mktemp -d /tmp/bp-personalise-bench-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg LIBGUESTFS_CACHEDIR="$work/guestfs"
 mkdir -p "$work/guestfs"
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), kernel $(uname -r)"
-donor=$("$repo/images/build-debian-donor.sh" --variant debian-12 | tail -1)
+bench_start
+donor=$("$repo/images/build-debian-donor.sh" --variant debian-12 2>"$work/donor.log" | tail -1) || true
+if [ -z "$donor" ] || [ ! -s "$donor" ]; then
+  tail -n 5 "$work/donor.log" >&2
+  bench_skip personalise "no debian-12 donor: images/build-debian-donor.sh --variant debian-12 did not give one"
+fi
 dotnet build "$here/PersonaliseBench/PersonaliseBench.csproj" -c Release -o "$work/bin" -nologo -v q >/dev/null
 size=$((4 * 1024 * 1024 * 1024))
 
@@ -58,17 +69,13 @@ run_sysprep() { # round
   echo "$e - $s" | bc -l
 }
 
-ours=() peer=()
-for ((i = 1; i <= RUNS; i++)); do
-  if ((i % 2)); then
-    fresh; ours+=("$(run_ours "$i")"); fresh; peer+=("$(run_sysprep "$i")")
-  else
-    fresh; peer+=("$(run_sysprep "$i")"); fresh; ours+=("$(run_ours "$i")")
-  fi
+for ((i = 1; i <= BENCH_REPS; i++)); do
+  for tool in $(bench_order "$i" ours virt-sysprep); do
+    fresh
+    if [ "$tool" = ours ]; then t=$(run_ours "$i"); else t=$(run_sysprep "$i"); fi
+    bench_record "$tool" "$t"
+  done
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-spread() { printf '%s\n' "$@" | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.3f-%.3f", lo, hi }'; }
-mo=$(median "${ours[@]}") mp=$(median "${peer[@]}")
-echo "# load after $(cut -d' ' -f1-3 /proc/loadavg); spread ours $(spread "${ours[@]}") s, virt-sysprep $(spread "${peer[@]}") s"
-printf 'BENCH personalise: ours %.3f s; virt-sysprep %.3f s; ratio %.3f\n' "$mo" "$mp" "$(echo "$mo / $mp" | bc -l)"
+bench_end
+bench_report personalise ours virt-sysprep s %.3f
