@@ -128,7 +128,8 @@ internal static partial class IpxeScript
         return m is { Success: true } ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 5;
     }
 
-    private static string Expand(string text, Dictionary<string, string> vars) =>
+    /// <summary>Settings expanded in text, as iPXE expands them in a DHCP filename and in script lines.</summary>
+    public static string Expand(string text, IReadOnlyDictionary<string, string> vars) =>
         Variable().Replace(text, m =>
         {
             var value = vars.GetValueOrDefault(m.Groups["name"].Value) ?? string.Empty;

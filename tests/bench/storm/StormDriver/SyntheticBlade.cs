@@ -89,7 +89,7 @@ internal sealed class SyntheticBlade(int index, StormOptions options, DhcpClient
                     Enter("dhcp-ipxe");
                     var (ack, r) = await dhcp.AcquireAsync(Identity(ipxe: true), options.DhcpTimeout, 4, ct);
                     _result.Retries += r;
-                    url = ack.BootFile ?? throw new InvalidOperationException("iPXE DHCP answer without a boot URL");
+                    url = IpxeScript.Expand(ack.BootFile ?? throw new InvalidOperationException("iPXE DHCP answer without a boot URL"), Settings());
                     continue;
                 }
 
@@ -157,7 +157,8 @@ internal sealed class SyntheticBlade(int index, StormOptions options, DhcpClient
         _result.Retries += r3;
         await ConfigureAsync(ipxe, ct);
         Stage(first ? "dhcp-ipxe" : "dhcp-ipxe-2", t);
-        return ipxe.BootFile ?? throw new InvalidOperationException("iPXE DHCP answer without a boot URL");
+        // iPXE expands settings in the DHCP filename before it fetches it (a hand-built chain names per-MAC scripts so).
+        return IpxeScript.Expand(ipxe.BootFile ?? throw new InvalidOperationException("iPXE DHCP answer without a boot URL"), Settings());
     }
 
     /// <summary>One GET from the blade's own address: the script, and whether it was a 200.</summary>
