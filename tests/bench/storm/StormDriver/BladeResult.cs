@@ -12,6 +12,9 @@ internal sealed class BladeResult
     public string? Error { get; set; }
     public string? LastRefusal { get; set; }
     public int Retries { get; set; }
+
+    /// <summary>HTTP requests that got no answer within the timeout (each also a restart, so a retry).</summary>
+    public int HttpTimeouts { get; set; }
     public long TftpBytes { get; set; }
     public long LunBytes { get; set; }
     public bool LunNonZero { get; set; }

@@ -180,6 +180,13 @@ internal sealed class SyntheticBlade(int index, StormOptions options, DhcpClient
             _result.LastRefusal = e.Message;
             return (null, false);
         }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // iPXE's HTTP gives up too; the chain fails and the script's :restart path runs.
+            _result.LastRefusal = $"no answer in {options.HttpTimeout.TotalSeconds:0} s: {url.Split('?')[0]}";
+            _result.HttpTimeouts++;
+            return (null, false);
+        }
     }
 
     private async Task SanbootAsync(IpxeStep step, CancellationToken ct)
