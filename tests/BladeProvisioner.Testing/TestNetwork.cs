@@ -5,7 +5,8 @@ namespace BladeProvisioner.Testing;
 /// <summary>
 /// A network namespace joined to the root namespace by a veth pair: the test process serves on the host end
 /// (<see cref="HostInterface"/>, <see cref="HostAddress"/>), real clients run inside the namespace through
-/// <see cref="Exec"/>. Addresses are in 10.99.0.0/16 only. Disposing removes everything.
+/// <see cref="Exec"/>. Addresses are in 10.99.0.0/16 only (10.99.x.0/24, or a wider prefix from there). Disposing
+/// removes everything.
 /// </summary>
 public sealed class TestNetwork : IDisposable
 {
@@ -29,8 +30,11 @@ public sealed class TestNetwork : IDisposable
     /// <param name="name">At most 12 characters; unique among concurrently running tests.</param>
     /// <param name="subnet">Third octet of 10.99.x.0/24.</param>
     /// <param name="peerAddress">Whether the namespace end gets <see cref="PeerAddress"/> (DHCP tests want it bare).</param>
-    public static TestNetwork Create(string name, int subnet, bool peerAddress = true)
+    /// <param name="prefixLength">16 to 24: 22 makes 10.99.x.0/22 (x a multiple of 4), room for a storm of blades.</param>
+    public static TestNetwork Create(string name, int subnet, bool peerAddress = true, int prefixLength = 24)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(prefixLength, 16);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(prefixLength, 24);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(name.Length, 12);
         ArgumentOutOfRangeException.ThrowIfNegative(subnet);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(subnet, 255);
@@ -44,11 +48,11 @@ public sealed class TestNetwork : IDisposable
             Ip("-n", net.Namespace, "link", "set", "lo", "up");
             Ip("link", "add", net.HostInterface, "type", "veth", "peer", "name", net.PeerInterface);
             Ip("link", "set", net.PeerInterface, "netns", net.Namespace);
-            Ip("addr", "add", net.HostAddress + "/24", "dev", net.HostInterface);
+            Ip("addr", "add", $"{net.HostAddress}/{prefixLength}", "dev", net.HostInterface);
             Ip("link", "set", net.HostInterface, "up");
             if (peerAddress)
             {
-                Ip("-n", net.Namespace, "addr", "add", net.PeerAddress + "/24", "dev", net.PeerInterface);
+                Ip("-n", net.Namespace, "addr", "add", $"{net.PeerAddress}/{prefixLength}", "dev", net.PeerInterface);
             }
 
             Ip("-n", net.Namespace, "link", "set", net.PeerInterface, "up");

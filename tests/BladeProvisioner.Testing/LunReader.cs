@@ -1,18 +1,28 @@
 using System.Runtime.InteropServices;
 
-namespace BladeProvisioner.Appliance.Tests.CloudInit;
+namespace BladeProvisioner.Testing;
 
 /// <summary>
-/// Reads a whole LUN as an initiator would, through libiscsi with CHAP both ways (a blade's OS reading its second disk):
-/// READ(10) into a caller-owned buffer (scsi_iovec), 64 KiB at a time.
+/// Reads a LUN as an initiator would, through libiscsi with CHAP (both ways when a mutual user is given): a blade's OS
+/// reading its disk, READ(10) into a caller-owned buffer (scsi_iovec), 64 KiB at a time.
 /// </summary>
-internal static partial class LunReader
+public static partial class LunReader
 {
     private const string Lib = "libiscsi.so.7";
 
     /// <summary>The LUN's bytes, or the login/read error.</summary>
-    public static byte[] Read(string portal, string targetIqn, int lun, long bytes, string initiatorIqn, string user, string secret, string mutualUser, string mutualSecret)
+    public static byte[] Read(string portal, string targetIqn, int lun, long bytes, string initiatorIqn, string user, string secret, string? mutualUser, string? mutualSecret)
     {
+        var data = new byte[bytes];
+        Read(portal, targetIqn, lun, bytes, initiatorIqn, user, secret, mutualUser, mutualSecret, (offset, chunk) => chunk.CopyTo(data.AsSpan((int)offset)));
+        return data;
+    }
+
+    /// <summary>Hands the first <paramref name="bytes"/> of the LUN to <paramref name="sink"/> chunk by chunk; throws the login/read error.</summary>
+    public static void Read(
+        string portal, string targetIqn, int lun, long bytes, string initiatorIqn, string user, string secret, string? mutualUser, string? mutualSecret, ChunkSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
         var context = iscsi_create_context(initiatorIqn);
         if (context == IntPtr.Zero)
         {
@@ -25,13 +35,16 @@ internal static partial class LunReader
             iscsi_set_session_type(context, 2); // ISCSI_SESSION_NORMAL
             iscsi_set_header_digest(context, 0);
             iscsi_set_initiator_username_pwd(context, user, secret);
-            iscsi_set_target_username_pwd(context, mutualUser, mutualSecret);
+            if (mutualUser is not null && mutualSecret is not null)
+            {
+                iscsi_set_target_username_pwd(context, mutualUser, mutualSecret);
+            }
+
             if (iscsi_full_connect_sync(context, portal, lun) != 0)
             {
                 throw new InvalidOperationException($"login to {targetIqn} LUN {lun} failed: {Marshal.PtrToStringUTF8(iscsi_get_error(context))}");
             }
 
-            var data = new byte[bytes];
             const int Chunk = 64 * 1024;
             var buffer = Marshal.AllocHGlobal(Chunk);
             var iov = Marshal.AllocHGlobal(2 * IntPtr.Size);
@@ -55,7 +68,10 @@ internal static partial class LunReader
                         throw new InvalidOperationException($"read at {offset}: SCSI status {status}");
                     }
 
-                    Marshal.Copy(buffer, data, (int)offset, length);
+                    unsafe
+                    {
+                        sink(offset, new ReadOnlySpan<byte>((void*)buffer, length));
+                    }
                 }
             }
             finally
@@ -65,13 +81,15 @@ internal static partial class LunReader
             }
 
             iscsi_logout_sync(context);
-            return data;
         }
         finally
         {
             iscsi_destroy_context(context);
         }
     }
+
+    /// <summary>Receives one chunk read at <paramref name="offset"/>; the span is valid during the call only.</summary>
+    public delegate void ChunkSink(long offset, ReadOnlySpan<byte> chunk);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr iscsi_create_context(string initiatorName);
