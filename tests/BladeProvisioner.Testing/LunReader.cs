@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using static BladeProvisioner.Testing.LibIscsi;
 
 namespace BladeProvisioner.Testing;
 
@@ -6,9 +7,8 @@ namespace BladeProvisioner.Testing;
 /// Reads a LUN as an initiator would, through libiscsi with CHAP (both ways when a mutual user is given): a blade's OS
 /// reading its disk, READ(10) into a caller-owned buffer (scsi_iovec), 64 KiB at a time.
 /// </summary>
-public static partial class LunReader
+public static class LunReader
 {
-    private const string Lib = "libiscsi.so.7";
 
     /// <summary>The LUN's bytes, or the login/read error.</summary>
     public static byte[] Read(string portal, string targetIqn, int lun, long bytes, string initiatorIqn, string user, string secret, string? mutualUser, string? mutualSecret)
@@ -90,41 +90,4 @@ public static partial class LunReader
 
     /// <summary>Receives one chunk read at <paramref name="offset"/>; the span is valid during the call only.</summary>
     public delegate void ChunkSink(long offset, ReadOnlySpan<byte> chunk);
-
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr iscsi_create_context(string initiatorName);
-
-    [LibraryImport(Lib)]
-    private static partial int iscsi_destroy_context(IntPtr context);
-
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int iscsi_set_targetname(IntPtr context, string targetName);
-
-    [LibraryImport(Lib)]
-    private static partial int iscsi_set_session_type(IntPtr context, int type);
-
-    [LibraryImport(Lib)]
-    private static partial int iscsi_set_header_digest(IntPtr context, int digest);
-
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int iscsi_set_initiator_username_pwd(IntPtr context, string user, string password);
-
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int iscsi_set_target_username_pwd(IntPtr context, string user, string password);
-
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int iscsi_full_connect_sync(IntPtr context, string portal, int lun);
-
-    [LibraryImport(Lib)]
-    private static partial IntPtr iscsi_get_error(IntPtr context);
-
-    [LibraryImport(Lib)]
-    private static partial IntPtr iscsi_read10_iov_sync(
-        IntPtr context, int lun, uint lba, uint length, int blockSize, int rdprotect, int dpo, int fua, int fuaNv, int groupNumber, IntPtr iov, int niov);
-
-    [LibraryImport(Lib)]
-    private static partial void scsi_free_scsi_task(IntPtr task);
-
-    [LibraryImport(Lib)]
-    private static partial int iscsi_logout_sync(IntPtr context);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using static BladeProvisioner.Testing.LibIscsi;
 
 namespace BladeProvisioner.Appliance.Tests.DataPlane;
 
@@ -11,9 +12,8 @@ namespace BladeProvisioner.Appliance.Tests.DataPlane;
 /// drops is queued, sent again after a new login with the same IQN and CHAP, and a unit attention that follows is
 /// retried (as the kernel's SCSI layer does), so only a write that finally fails counts as a failure.
 /// </summary>
-internal sealed partial class BladeWriter : IDisposable
+internal sealed class BladeWriter : IDisposable
 {
-    private const string Lib = "libiscsi.so.7";
     private readonly IntPtr _context;
     private readonly Thread _thread;
     private readonly TimeSpan _interval;
@@ -163,50 +163,4 @@ internal sealed partial class BladeWriter : IDisposable
         iscsi_logout_sync(_context);
         iscsi_destroy_context(_context);
     }
-
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial IntPtr iscsi_create_context(string initiatorName);
-
-    [LibraryImport(Lib)]
-    private static partial int iscsi_destroy_context(IntPtr context);
-
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int iscsi_set_targetname(IntPtr context, string targetName);
-
-    [LibraryImport(Lib)]
-    private static partial int iscsi_set_session_type(IntPtr context, int type);
-
-    [LibraryImport(Lib)]
-    private static partial int iscsi_set_header_digest(IntPtr context, int digest);
-
-    [LibraryImport(Lib)]
-    private static partial void iscsi_set_noautoreconnect(IntPtr context, int state);
-
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int iscsi_set_initiator_username_pwd(IntPtr context, string user, string password);
-
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int iscsi_set_target_username_pwd(IntPtr context, string user, string password);
-
-    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int iscsi_full_connect_sync(IntPtr context, string portal, int lun);
-
-    [LibraryImport(Lib)]
-    private static partial IntPtr iscsi_get_error(IntPtr context);
-
-    [LibraryImport(Lib)]
-    private static partial IntPtr iscsi_write10_sync(
-        IntPtr context, int lun, uint lba, byte[] data, uint length, int blockSize, int wrprotect, int dpo, int fua, int fuaNv, int groupNumber);
-
-    [LibraryImport(Lib)]
-    private static partial void iscsi_set_reconnect_max_retries(IntPtr context, int count);
-
-    [LibraryImport(Lib)]
-    private static partial void iscsi_set_no_ua_on_reconnect(IntPtr context, int state);
-
-    [LibraryImport(Lib)]
-    private static partial void scsi_free_scsi_task(IntPtr task);
-
-    [LibraryImport(Lib)]
-    private static partial int iscsi_logout_sync(IntPtr context);
 }
